@@ -1,0 +1,135 @@
+// Field ownership (metadata.managedFields). An object is seen as a set of
+// leaf paths; each manager owns some of them. Paths use the FieldsV1
+// element syntax: "f:name" for a field, "k:{...}" for an item of a list
+// keyed by a merge key, "v:<json>" for an item of a set-like list.
+
+/** Lists whose items are identified by these keys (upstream's list-map keys). */
+const LIST_KEYS: Record<string, string[]> = {
+  containers: ['name'], initContainers: ['name'], ephemeralContainers: ['name'], volumes: ['name'], env: ['name'],
+  volumeMounts: ['mountPath'], volumeDevices: ['devicePath'], imagePullSecrets: ['name'], hostAliases: ['ip'],
+  conditions: ['type'], ownerReferences: ['uid'], resourceClaims: ['name'], topologySpreadConstraints: ['topologyKey', 'whenUnsatisfiable'],
+  addresses: ['type'], resizePolicy: ['resourceName'],
+};
+/** Lists of scalars that merge as sets. */
+const SET_LISTS = new Set(['finalizers']);
+
+function listKeys(field: string, items: any[], parentPath: string[]): string[] | undefined {
+  if (field === 'ports') {
+    // Container ports are keyed by containerPort+protocol, Service ports by port+protocol.
+    if (items.every((i) => i && typeof i === 'object' && 'containerPort' in i)) return ['containerPort', 'protocol'];
+    if (parentPath.includes('f:spec') && items.every((i) => i && typeof i === 'object' && 'port' in i)) return ['port', 'protocol'];
+    return undefined;
+  }
+  const keys = LIST_KEYS[field];
+  if (!keys) return undefined;
+  return items.every((i) => i && typeof i === 'object' && keys.some((k) => k in i)) ? keys : undefined;
+}
+
+export type Path = string[];
+export type FieldSet = Map<string, Path>;
+
+const SEP = '\u0000';
+export const pathKey = (p: Path): string => p.join(SEP);
+
+/** Every leaf path of obj (below its top level), ignoring metadata the server owns. */
+export function leaves(obj: any): FieldSet {
+  const out: FieldSet = new Map();
+  walk(obj, [], out, true);
+  return out;
+}
+
+const SERVER_OWNED_META = new Set(['managedFields', 'resourceVersion', 'uid', 'creationTimestamp', 'generation', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink', 'name', 'namespace']);
+
+function walk(value: any, path: Path, out: FieldSet, top = false): void {
+  if (Array.isArray(value)) {
+    const field = path[path.length - 1]?.slice(2) ?? '';
+    if (SET_LISTS.has(field) && value.every((v) => typeof v !== 'object')) {
+      for (const v of value) add(out, [...path, `v:${JSON.stringify(v)}`]);
+      return;
+    }
+    const keys = value.length > 0 ? listKeys(field, value, path) : undefined;
+    if (!keys) return add(out, path);
+    for (const item of value) {
+      const id: Record<string, unknown> = {};
+      for (const k of keys) if (item[k] !== undefined) id[k] = item[k];
+      const itemPath = [...path, `k:${JSON.stringify(id)}`];
+      add(out, [...itemPath, '.']);
+      walk(item, itemPath, out);
+    }
+    return;
+  }
+  if (value !== null && typeof value === 'object') {
+    const keys = Object.keys(value);
+    if (keys.length === 0 && !top) return add(out, path);
+    for (const k of keys) {
+      if (top && (k === 'apiVersion' || k === 'kind' || k === 'status')) continue;
+      if (path.length === 1 && path[0] === 'f:metadata' && SERVER_OWNED_META.has(k)) continue;
+      walk(value[k], [...path, `f:${k}`], out);
+    }
+    return;
+  }
+  add(out, path);
+}
+
+function add(out: FieldSet, path: Path): void {
+  if (path.length > 0) out.set(pathKey(path), path);
+}
+
+/** The value at a path (undefined when absent). */
+export function valueAt(obj: any, path: Path): any {
+  let cur = obj;
+  for (const el of path) {
+    if (el === '.') return cur;
+    if (cur === undefined || cur === null) return undefined;
+    if (el.startsWith('f:')) cur = cur[el.slice(2)];
+    else if (el.startsWith('k:')) {
+      const id = JSON.parse(el.slice(2));
+      cur = Array.isArray(cur) ? cur.find((i) => Object.entries(id).every(([k, v]) => i?.[k] === v)) : undefined;
+    } else if (el.startsWith('v:')) {
+      const v = JSON.parse(el.slice(2));
+      cur = Array.isArray(cur) && cur.includes(v) ? v : undefined;
+    }
+  }
+  return cur;
+}
+
+/** Converts a field set to the FieldsV1 tree stored in managedFields. */
+export function toFieldsV1(set: FieldSet): Record<string, any> {
+  const root: Record<string, any> = {};
+  for (const path of set.values()) {
+    let node = root;
+    for (const el of path) node = node[el] ??= {};
+  }
+  return sortTree(root);
+}
+
+function sortTree(node: Record<string, any>): Record<string, any> {
+  const out: Record<string, any> = {};
+  for (const k of Object.keys(node).sort()) out[k] = sortTree(node[k]);
+  return out;
+}
+
+export function fromFieldsV1(tree: Record<string, any> | undefined): FieldSet {
+  const out: FieldSet = new Map();
+  const visit = (node: Record<string, any>, path: Path): void => {
+    const keys = Object.keys(node);
+    if (keys.length === 0) return add(out, path);
+    for (const k of keys) visit(node[k], [...path, k]);
+  };
+  if (tree) visit(tree, []);
+  return out;
+}
+
+/** Renders a path as upstream prints it in conflict messages: .spec.containers[name="app"].image */
+export function formatPath(path: Path): string {
+  let s = '';
+  for (const el of path) {
+    if (el === '.') continue;
+    if (el.startsWith('f:')) s += `.${el.slice(2)}`;
+    else if (el.startsWith('k:')) {
+      const id = JSON.parse(el.slice(2));
+      s += `[${Object.entries(id).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}]`;
+    } else if (el.startsWith('v:')) s += `[=${el.slice(2)}]`;
+  }
+  return s;
+}

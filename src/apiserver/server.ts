@@ -1,0 +1,131 @@
+// The API server: HTTPS in front, then authentication → request info →
+// authorization → the verb handlers, which run admission and validation
+// before the registry writes to storage. Only this component touches storage.
+import { createServer as createHttpsServer } from 'node:https';
+import type { Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Backend } from '../storage/backend.ts';
+import { RESOURCES } from '../api/resources.ts';
+import type { ResourceInfo } from '../api/resources.ts';
+import { newTimeout } from '../machinery/errors.ts';
+import { WatchCache } from './watch-cache.ts';
+import { ResourceStore } from './registry/store.ts';
+import { AdmissionChain } from './admission/index.ts';
+import type { AdmissionPlugin } from './admission/index.ts';
+import { namespaceLifecycle } from './admission/namespace-lifecycle.ts';
+import { serviceAllocation } from './admission/service-allocation.ts';
+import { writeError } from './codec.ts';
+import type { ServerServices } from './handlers/context.ts';
+import { route } from './router.ts';
+import type { Authenticator } from './authn/index.ts';
+import { ensureSystemNamespaces } from './bootstrap.ts';
+
+export interface ApiServerConfig {
+  backend: Backend;
+  tls: { certPem: string; keyPem: string; clientCaPem: string };
+  authenticator: Authenticator;
+  port: number;
+  bindAddress?: string;
+  serviceCIDR?: string;
+  nodePortRange?: [number, number];
+  now?: () => Date;
+  log?: (msg: string, fields?: Record<string, unknown>) => void;
+}
+
+export interface ApiServer {
+  readonly port: number;
+  readonly services: ServerServices;
+  close(): Promise<void>;
+}
+
+export async function startApiServer(config: ApiServerConfig): Promise<ApiServer> {
+  const log = config.log ?? (() => {});
+  const now = config.now ?? (() => new Date());
+  const segments = RESOURCES.filter((r) => !r.virtual).map((r) => r.storage);
+  const cache = new WatchCache({ backend: config.backend, segments, log });
+  await cache.start();
+
+  const stores = new Map<ResourceInfo, ResourceStore>();
+  const storeFor = (info: ResourceInfo): ResourceStore => {
+    let s = stores.get(info);
+    if (!s) stores.set(info, (s = new ResourceStore(info, { backend: config.backend, cache, now })));
+    return s;
+  };
+  const namespaces = RESOURCES.find((r) => r.group === '' && r.resource === 'namespaces')!;
+  const services = RESOURCES.find((r) => r.group === '' && r.resource === 'services')!;
+  const getNamespace = async (name: string) => {
+    const key = storeFor(namespaces).keyFor('', name);
+    const cached = cache.resource(namespaces.storage)?.objects.get(key);
+    if (cached) return cached;
+    try {
+      return await storeFor(namespaces).get('', name);
+    } catch {
+      return null;
+    }
+  };
+  const plugins: AdmissionPlugin[] = [
+    namespaceLifecycle(getNamespace),
+    serviceAllocation({
+      serviceCIDR: config.serviceCIDR ?? '10.43.0.0/16',
+      nodePortRange: config.nodePortRange ?? [30000, 32767],
+      existing: () => cache.list(services.storage, `/registry/${services.storage}/`),
+    }),
+  ];
+
+  const serverServices: ServerServices = {
+    storeFor,
+    admission: new AdmissionChain(plugins),
+    now,
+    async syncCache() {
+      if (!(await cache.sync(5000))) throw newTimeout('the watch cache did not catch up with storage in time', 1);
+    },
+    async waitForRevision(rev: number) {
+      if (!(await cache.waitFor(rev, 3000))) {
+        throw newTimeout(`Too large resource version: ${rev}, current: ${cache.currentRevision()}`, 1);
+      }
+    },
+    cacheFor(info) {
+      return cache.resource(info.storage)!;
+    },
+    cacheRevision: () => cache.currentRevision(),
+  };
+
+  await ensureSystemNamespaces(storeFor(namespaces));
+
+  const server: Server = createHttpsServer({
+    key: config.tls.keyPem,
+    cert: config.tls.certPem,
+    ca: config.tls.clientCaPem,
+    requestCert: true,
+    rejectUnauthorized: false,
+  }, (req: IncomingMessage, res: ServerResponse) => {
+    route(req, res, { services: serverServices, authenticator: config.authenticator, log, port: () => port })
+      .catch((err) => {
+        log('request failed', { method: req.method, url: req.url, error: String(err) });
+        writeError(res, err);
+      });
+  });
+  server.keepAliveTimeout = 65_000;
+  server.requestTimeout = 0; // watches stream for minutes
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.bindAddress ?? '0.0.0.0', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  log('apiserver listening', { port });
+
+  return {
+    port,
+    services: serverServices,
+    async close() {
+      cache.stop();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
