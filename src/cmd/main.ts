@@ -1,11 +1,13 @@
 // Entry point of bin/k8ts: picks a subcommand and hands it the rest of argv.
 import { runVersion } from './version.ts';
 import { runServer } from './server.ts';
+import { runControllerManager } from './controller-manager.ts';
 
 type Command = { summary: string; run: (argv: string[]) => Promise<number> };
 
 const commands: Record<string, Command> = {
   server: { summary: 'Run the control plane (API server, storage) on this host', run: runServer },
+  'controller-manager': { summary: 'Run the controllers against an apiserver (started by server)', run: runControllerManager },
   version: { summary: 'Print the k8ts version', run: runVersion },
 };
 

@@ -11,6 +11,7 @@ import { createAuthenticator } from '../apiserver/authn/index.ts';
 import { startApiServer } from '../apiserver/server.ts';
 import { firstIP } from '../apiserver/admission/cidr.ts';
 import { logger } from './log.ts';
+import { supervise } from './supervisor.ts';
 
 const USAGE = `Usage: k8ts server [flags]
 
@@ -118,6 +119,12 @@ export async function runServer(argv: string[]): Promise<number> {
   const kubeconfigPath = join(flags.dataDir, 'kubeconfig.yaml');
   await writeKubeconfig(kubeconfigPath, kubeconfig);
   if (flags.writeKubeconfig) await writeKubeconfig(resolve(flags.writeKubeconfig), kubeconfig);
+  const cmKubeconfig = join(flags.dataDir, 'cred', 'controller-manager.kubeconfig');
+  // Until RBAC is enforced the controllers act with the admin group's rights.
+  const cmCert = await pki.issueClientCert('system:kube-controller-manager', ['system:masters']);
+  await writeKubeconfig(cmKubeconfig, { ...kubeconfig, server: `https://127.0.0.1:${server.port}`, certPem: cmCert.certPem, keyPem: cmCert.keyPem });
+  const controllerManager = supervise('controller-manager', ['controller-manager', '--kubeconfig', cmKubeconfig], log);
+
   process.stdout.write(`k8ts server is ready on https://${host}:${server.port}\n` +
     `  export KUBECONFIG=${flags.writeKubeconfig ? resolve(flags.writeKubeconfig) : kubeconfigPath}\n  kubectl get namespaces\n`);
 
@@ -129,6 +136,7 @@ export async function runServer(argv: string[]): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+  await controllerManager.stop();
   await server.close();
   await backend.close();
   return 0;

@@ -58,6 +58,9 @@ export async function handlePatch(ctx: RequestContext): Promise<void> {
     if (patched.metadata.name !== name) {
       throw newBadRequest(`the name of the object (${patched.metadata.name}) does not match the name on the URL (${name})`);
     }
+    if (patched.metadata.uid !== undefined && patched.metadata.uid !== current.metadata.uid) {
+      throw newConflict(ctx.store.qualified, name, `Precondition failed: UID in precondition: ${patched.metadata.uid}, UID in object meta: ${current.metadata.uid}`);
+    }
     const wanted = patched.metadata.resourceVersion;
     if (wanted !== undefined && wanted !== rv) {
       throw newConflict(ctx.store.qualified, name, 'the object has been modified; please apply your changes to the latest version and try again');

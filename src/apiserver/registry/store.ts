@@ -177,6 +177,15 @@ export class ResourceStore {
     }
     next.apiVersion = apiVersionOf(this.info);
     next.kind = this.info.kind;
+    if (subresource === 'finalize') {
+      // Only spec.finalizers moves (the namespace controller's last step).
+      const finalizers = next.spec?.finalizers;
+      for (const k of Object.keys(next)) delete next[k];
+      Object.assign(next, structuredClone(old));
+      next.spec = { ...(next.spec ?? {}), finalizers };
+      if (!finalizers) delete next.spec.finalizers;
+      return;
+    }
     if (subresource === 'status') {
       // Only status moves; everything else stays as stored (labels and annotations included, as upstream).
       const status = next.status;
@@ -186,6 +195,11 @@ export class ResourceStore {
       next.metadata = { ...structuredClone(oldMeta), resourceVersion: meta.resourceVersion };
       if (old.metadata.managedFields) next.metadata.managedFields = meta.managedFields ?? oldMeta.managedFields;
       return;
+    }
+    if (this.info.group === '' && this.info.kind === 'Namespace' && subresource === '') {
+      // spec.finalizers belong to the finalize subresource.
+      next.spec = { ...(next.spec ?? {}), finalizers: old.spec?.finalizers };
+      if (!next.spec.finalizers) delete next.spec.finalizers;
     }
     if (hasStatusSubresource(this.info) && subresource === '') {
       if (old.status === undefined) delete next.status;

@@ -1,0 +1,40 @@
+// `k8ts controller-manager`: runs the controllers against an apiserver,
+// through the client only. `k8ts server` starts it as a child process.
+import { parseArgs } from 'node:util';
+import { RESOURCES } from '../api/resources.ts';
+import { Client } from '../client/rest.ts';
+import { loadKubeconfig } from '../client/kubeconfig.ts';
+import { Informer } from '../client/informer.ts';
+import { Controller } from '../client/controller.ts';
+import { GarbageCollector } from '../controllers/garbagecollector/index.ts';
+import { NamespaceController } from '../controllers/namespace/index.ts';
+import { logger } from './log.ts';
+
+export async function runControllerManager(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { kubeconfig: { type: 'string' } }, strict: true });
+  if (!values.kubeconfig) {
+    process.stderr.write('k8ts controller-manager: --kubeconfig PATH is required\n');
+    return 2;
+  }
+  const log = logger('controller-manager');
+  const client = new Client(loadKubeconfig(values.kubeconfig, 'k8ts-controller-manager'));
+
+  const gc = new GarbageCollector({ client, log });
+  const namespaces = new Informer(client, RESOURCES.find((r) => r.group === '' && r.resource === 'namespaces')!, { log });
+  const nsController = new Controller(new NamespaceController({ client, namespaces }), { workers: 2, log }).watch(namespaces);
+  namespaces.start();
+  await namespaces.waitForSync();
+  nsController.start();
+  await gc.start();
+  log('controllers started', { controllers: ['garbagecollector', 'namespace'] });
+
+  await new Promise<void>((done) => {
+    process.once('SIGTERM', () => done());
+    process.once('SIGINT', () => done());
+  });
+  namespaces.stop();
+  await nsController.stop();
+  await gc.stop();
+  client.close();
+  return 0;
+}

@@ -1,0 +1,43 @@
+// Runs a k8ts subcommand as a child process (as k3s runs its components),
+// restarts it with backoff if it dies, and stops it on shutdown.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Log } from './log.ts';
+
+const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
+
+export interface Supervised {
+  stop(): Promise<void>;
+}
+
+export function supervise(name: string, args: string[], log: Log): Supervised {
+  let child: ChildProcess | null = null;
+  let stopping = false;
+  let backoff = 500;
+  const launch = () => {
+    const started = Date.now();
+    child = spawn(process.execPath, [...process.execArgv, MAIN, ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
+    child.once('exit', (code, signal) => {
+      child = null;
+      if (stopping) return;
+      if (Date.now() - started > 30_000) backoff = 500;
+      log('component exited; restarting', { component: name, code, signal, inMs: backoff });
+      setTimeout(() => { if (!stopping) launch(); }, backoff);
+      backoff = Math.min(backoff * 2, 30_000);
+    });
+  };
+  launch();
+  return {
+    async stop() {
+      stopping = true;
+      const c = child;
+      if (!c || c.exitCode !== null) return;
+      const exited = new Promise<void>((r) => c.once('exit', () => r()));
+      c.kill('SIGTERM');
+      const t = setTimeout(() => c.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
