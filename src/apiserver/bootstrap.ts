@@ -7,10 +7,36 @@ export async function ensureSystemNamespaces(namespaces: ResourceStore): Promise
   for (const name of SYSTEM_NAMESPACES) {
     const obj: any = { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name } }, spec: { finalizers: ['kubernetes'] } };
     namespaces.prepareCreate(obj, '');
-    try {
-      await namespaces.create(obj);
-    } catch (err) {
-      if ((err as any)?.status?.reason !== 'AlreadyExists') throw err;
-    }
+    await createIfAbsent(namespaces, obj);
+  }
+}
+
+/**
+ * The `kubernetes` Service in `default`, on the first address of the
+ * service CIDR, and its Endpoints pointing at this apiserver.
+ */
+export async function ensureKubernetesService(services: ResourceStore, endpoints: ResourceStore, clusterIP: string, apiserverIP: string, port: number): Promise<void> {
+  const svc: any = {
+    metadata: { name: 'kubernetes', labels: { component: 'apiserver', provider: 'kubernetes' } },
+    spec: {
+      type: 'ClusterIP', clusterIP, clusterIPs: [clusterIP], sessionAffinity: 'None', ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack',
+      internalTrafficPolicy: 'Cluster', ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: port }],
+    },
+  };
+  services.prepareCreate(svc, 'default');
+  await createIfAbsent(services, svc);
+  const ep: any = {
+    metadata: { name: 'kubernetes', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
+    subsets: [{ addresses: [{ ip: apiserverIP }], ports: [{ name: 'https', port, protocol: 'TCP' }] }],
+  };
+  endpoints.prepareCreate(ep, 'default');
+  await createIfAbsent(endpoints, ep);
+}
+
+async function createIfAbsent(store: ResourceStore, obj: any): Promise<void> {
+  try {
+    await store.create(obj);
+  } catch (err) {
+    if ((err as any)?.status?.reason !== 'AlreadyExists') throw err;
   }
 }

@@ -19,7 +19,9 @@ import { writeError } from './codec.ts';
 import type { ServerServices } from './handlers/context.ts';
 import { route } from './router.ts';
 import type { Authenticator } from './authn/index.ts';
-import { ensureSystemNamespaces } from './bootstrap.ts';
+import { ensureSystemNamespaces, ensureKubernetesService } from './bootstrap.ts';
+import { firstIP } from './admission/cidr.ts';
+import { networkInterfaces } from 'node:os';
 
 export interface ApiServerConfig {
   backend: Backend;
@@ -118,6 +120,9 @@ export async function startApiServer(config: ApiServerConfig): Promise<ApiServer
   });
   const port = (server.address() as AddressInfo).port;
   log('apiserver listening', { port });
+  const endpoints = RESOURCES.find((r) => r.group === '' && r.resource === 'endpoints')!;
+  const advertise = !config.bindAddress || config.bindAddress === '0.0.0.0' ? hostAddress() : config.bindAddress;
+  await ensureKubernetesService(storeFor(services), storeFor(endpoints), firstIP(config.serviceCIDR ?? '10.43.0.0/16'), advertise, port);
 
   return {
     port,
@@ -128,4 +133,12 @@ export async function startApiServer(config: ApiServerConfig): Promise<ApiServer
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** The host's first non-internal IPv4 address (what the kubernetes Endpoints advertise). */
+function hostAddress(): string {
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
 }

@@ -87,12 +87,41 @@ for (const binary of ['kubectl', 'kubectl.1.30']) {
       assert.equal(w.code, 0, w.stderr);
     });
 
-    it('records foreground deletion for the garbage collector', async () => {
-      await k(['create', 'deployment', 'fg', '--image=registry.local/x:1']);
+    it('cascades deletes through the garbage collector: foreground, background, orphan', async () => {
+      const owned = async (owner: string) => {
+        const uid = (await k(['get', 'deployment', owner, '-o', 'jsonpath={.metadata.uid}'])).trim();
+        await k(['create', '-f', '-'], JSON.stringify({
+          apiVersion: 'v1', kind: 'ConfigMap',
+          metadata: { name: `${owner}-child`, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: owner, uid, controller: true, blockOwnerDeletion: true }] },
+        }));
+      };
+      for (const name of ['fg', 'bg', 'or']) {
+        await k(['create', 'deployment', name, '--image=registry.local/x:1']);
+        await owned(name);
+      }
+      // Foreground: the owner carries the finalizer until its dependent is gone, then goes too.
       await k(['delete', 'deployment', 'fg', '--cascade=foreground', '--wait=false']);
-      const dep = JSON.parse(await k(['get', 'deployment', 'fg', '-o', 'json']));
-      assert.deepEqual(dep.metadata.finalizers, ['foregroundDeletion']);
-      assert.ok(dep.metadata.deletionTimestamp);
+      const dep = await kr(['get', 'deployment', 'fg', '-o', 'json']);
+      if (dep.code === 0) assert.ok(JSON.parse(dep.stdout).metadata.deletionTimestamp);
+      await k(['wait', '--for=delete', 'deployment/fg', 'configmap/fg-child', '--timeout=30s']);
+      // Background: the owner goes at once, the dependent shortly after.
+      await k(['delete', 'deployment', 'bg', '--cascade=background']);
+      await k(['wait', '--for=delete', 'configmap/bg-child', '--timeout=30s']);
+      // Orphan: the dependent stays, without its owner reference.
+      await k(['delete', 'deployment', 'or', '--cascade=orphan']);
+      const child = JSON.parse(await k(['get', 'configmap', 'or-child', '-o', 'json']));
+      assert.equal(child.metadata.ownerReferences, undefined);
+    });
+
+    it('deletes a namespace with everything in it', async () => {
+      await k(['create', 'namespace', 'doomed']);
+      await k(['-n', 'doomed', 'create', 'configmap', 'a']);
+      await k(['-n', 'doomed', 'create', 'deployment', 'd', '--image=registry.local/x:1']);
+      assert.match(await k(['delete', 'namespace', 'doomed', '--timeout=60s']), /namespace "doomed" deleted/);
+      assert.notEqual((await kr(['get', 'namespace', 'doomed'])).code, 0);
+      const create = await kr(['-n', 'kube-system', 'delete', 'namespace', 'kube-system', '--wait=false']);
+      assert.notEqual(create.code, 0);
+      assert.match(create.stderr, /forbidden/);
     });
 
     it('waits for a condition', async () => {
