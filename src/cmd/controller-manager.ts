@@ -9,9 +9,15 @@ import { Controller } from '../client/controller.ts';
 import { GarbageCollector } from '../controllers/garbagecollector/index.ts';
 import { NamespaceController } from '../controllers/namespace/index.ts';
 import { logger } from './log.ts';
+import { LeaderElector } from '../client/leader-election.ts';
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
 
 export async function runControllerManager(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { kubeconfig: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({
+    args: argv, strict: true,
+    options: { kubeconfig: { type: 'string' }, 'leader-elect': { type: 'boolean', default: true }, 'no-leader-elect': { type: 'boolean', default: false } },
+  });
   if (!values.kubeconfig) {
     process.stderr.write('k8ts controller-manager: --kubeconfig PATH is required\n');
     return 2;
@@ -22,19 +28,36 @@ export async function runControllerManager(argv: string[]): Promise<number> {
   const gc = new GarbageCollector({ client, log });
   const namespaces = new Informer(client, RESOURCES.find((r) => r.group === '' && r.resource === 'namespaces')!, { log });
   const nsController = new Controller(new NamespaceController({ client, namespaces }), { workers: 2, log }).watch(namespaces);
-  namespaces.start();
-  await namespaces.waitForSync();
-  nsController.start();
-  await gc.start();
-  log('controllers started', { controllers: ['garbagecollector', 'namespace'] });
+  const startControllers = async () => {
+    namespaces.start();
+    await namespaces.waitForSync();
+    nsController.start();
+    await gc.start();
+    log('controllers started', { controllers: ['garbagecollector', 'namespace'] });
+  };
 
-  await new Promise<void>((done) => {
+  let elector: LeaderElector | null = null;
+  let lost = false;
+  const stopped = new Promise<void>((done) => {
     process.once('SIGTERM', () => done());
     process.once('SIGINT', () => done());
   });
+  if (values['leader-elect'] && !values['no-leader-elect']) {
+    elector = new LeaderElector({
+      client, namespace: 'kube-system', name: 'kube-controller-manager', identity: `${hostname()}_${randomUUID()}`, log,
+      onStartedLeading: () => { startControllers().catch((err) => log('controllers failed to start', { error: String(err) })); },
+      // Upstream exits when leadership is lost, so that no controller keeps acting on stale state.
+      onStoppedLeading: () => { lost = true; process.kill(process.pid, 'SIGTERM'); },
+    });
+    elector.start();
+  } else {
+    await startControllers();
+  }
+  await stopped;
+  await elector?.stop();
   namespaces.stop();
   await nsController.stop();
   await gc.stop();
   client.close();
-  return 0;
+  return lost ? 1 : 0;
 }
