@@ -2,12 +2,14 @@
 import { runVersion } from './version.ts';
 import { runServer } from './server.ts';
 import { runControllerManager } from './controller-manager.ts';
+import { runHollow } from './hollow.ts';
 
 type Command = { summary: string; run: (argv: string[]) => Promise<number> };
 
 const commands: Record<string, Command> = {
   server: { summary: 'Run the control plane (API server, storage) on this host', run: runServer },
   'controller-manager': { summary: 'Run the controllers against an apiserver (started by server)', run: runControllerManager },
+  hollow: { summary: 'Run simulated nodes (kwok-like) against a cluster', run: runHollow },
   version: { summary: 'Print the k8ts version', run: runVersion },
 };
 
