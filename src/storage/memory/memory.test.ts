@@ -1,0 +1,4 @@
+import { runConformance } from '../conformance.ts';
+import { createMemoryBackend } from './index.ts';
+
+runConformance('memory', { newBackend: async () => createMemoryBackend() });

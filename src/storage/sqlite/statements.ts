@@ -1,0 +1,65 @@
+// The prepared statements of the sqlite backend, and rows turned into
+// KeyValues and events. A row is one revision: id is the revision; created
+// and deleted say which kind of write it was; old_value and prev_revision
+// keep the previous value so that watch replays carry prevKv without a join.
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { KeyValue, Revision, WatchEvent } from '../backend.ts';
+
+export interface Row {
+  id: number;
+  name: string;
+  created: number;
+  deleted: number;
+  create_revision: number;
+  prev_revision: number;
+  value: string | null;
+  old_value: string | null;
+}
+
+// Names below this bound cover a prefix; an empty BLOB sorts after every TEXT value,
+// which gives "no upper bound" for the empty prefix without a second statement.
+export type Bound = string | Uint8Array;
+export const NO_BOUND: Bound = new Uint8Array(0);
+
+// Latest row per name with id <= :rev inside [start, end).
+const LATEST = 'SELECT MAX(id) AS mid FROM kine WHERE name >= ? AND name < ? AND id <= ? GROUP BY name';
+
+export function prepare(db: DatabaseSync) {
+  const s = (sql: string): StatementSync => db.prepare(sql);
+  return {
+    insert: s(`INSERT INTO kine (id, name, created, deleted, create_revision, prev_revision, lease, expires_at, value, old_value)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    valueById: s('SELECT value FROM kine WHERE id = ?'),
+    getAt: s('SELECT id, create_revision, deleted, value FROM kine WHERE name = ? AND id <= ? ORDER BY id DESC LIMIT 1'),
+    list: s(`SELECT k.id, k.name, k.create_revision, k.value FROM kine k JOIN (${LATEST}) m ON k.id = m.mid
+      WHERE k.deleted = 0 ORDER BY k.name LIMIT ?`),
+    count: s(`SELECT COUNT(*) AS n FROM kine k JOIN (${LATEST}) m ON k.id = m.mid WHERE k.deleted = 0`),
+    replay: s(`SELECT id, name, created, deleted, create_revision, prev_revision, value, old_value FROM kine
+      WHERE id > ? AND id <= ? AND name >= ? AND name < ? ORDER BY id LIMIT ?`),
+    liveKeys: s(`SELECT k.name, k.create_revision, k.id, k.expires_at FROM kine k
+      JOIN (SELECT MAX(id) AS mid FROM kine GROUP BY name) m ON k.id = m.mid WHERE k.deleted = 0`),
+    maxRevision: s("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'kine'), 0) AS seq, COALESCE((SELECT MAX(id) FROM kine), 0) AS mx"),
+    getMeta: s('SELECT v FROM meta WHERE k = ?'),
+    setMeta: s('INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v'),
+    compactWindow: s('SELECT MAX(id) AS hi, COUNT(*) AS n FROM (SELECT id FROM kine WHERE id > ? AND id <= ? ORDER BY id LIMIT ?)'),
+    // Superseded rows, and tombstones that are the newest row at or below the target.
+    compactDelete: s(`DELETE FROM kine WHERE id > ? AND id <= ? AND (deleted = 1 OR EXISTS
+      (SELECT 1 FROM kine n WHERE n.name = kine.name AND n.id > kine.id AND n.id <= ?))`),
+  };
+}
+
+export type Statements = ReturnType<typeof prepare>;
+
+export function rowEvent(r: Row): WatchEvent {
+  const revision = r.id;
+  if (r.deleted) {
+    return { type: 'delete', revision, key: r.name, prevKv: prevOf(r) };
+  }
+  const kv: KeyValue = { key: r.name, value: r.value ?? '', createRevision: r.create_revision, modRevision: revision };
+  if (r.created) return { type: 'create', revision, kv };
+  return { type: 'update', revision, kv, prevKv: prevOf(r) };
+}
+
+function prevOf(r: Row): KeyValue {
+  return { key: r.name, value: r.old_value ?? '', createRevision: r.create_revision, modRevision: r.prev_revision as Revision };
+}
