@@ -9,6 +9,7 @@ import { Controller } from '../client/controller.ts';
 import { GarbageCollector } from '../controllers/garbagecollector/index.ts';
 import { NamespaceController } from '../controllers/namespace/index.ts';
 import { logger } from './log.ts';
+import { createWorkloadControllers } from '../controllers/workloads.ts';
 import { LeaderElector } from '../client/leader-election.ts';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
@@ -26,14 +27,16 @@ export async function runControllerManager(argv: string[]): Promise<number> {
   const client = new Client(loadKubeconfig(values.kubeconfig, 'k8ts-controller-manager'));
 
   const gc = new GarbageCollector({ client, log });
+  const workloads = createWorkloadControllers(client, log);
   const namespaces = new Informer(client, RESOURCES.find((r) => r.group === '' && r.resource === 'namespaces')!, { log });
   const nsController = new Controller(new NamespaceController({ client, namespaces }), { workers: 2, log }).watch(namespaces);
   const startControllers = async () => {
     namespaces.start();
     await namespaces.waitForSync();
     nsController.start();
+    await workloads.start();
     await gc.start();
-    log('controllers started', { controllers: ['garbagecollector', 'namespace'] });
+    log('controllers started', { controllers: ['garbagecollector', 'namespace', ...workloads.names] });
   };
 
   let elector: LeaderElector | null = null;
@@ -57,6 +60,7 @@ export async function runControllerManager(argv: string[]): Promise<number> {
   await elector?.stop();
   namespaces.stop();
   await nsController.stop();
+  await workloads.stop();
   await gc.stop();
   client.close();
   return lost ? 1 : 0;

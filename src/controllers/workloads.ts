@@ -1,0 +1,54 @@
+// Wires the workload controllers (Deployment, ReplicaSet,
+// ReplicationController) to shared informers, so each resource is listed and
+// watched once however many controllers read it.
+import { RESOURCES } from '../api/resources.ts';
+import type { Client } from '../client/rest.ts';
+import { Informer, byNamespace, byOwnerUid } from '../client/informer.ts';
+import { Controller } from '../client/controller.ts';
+import { createRecorder } from '../client/events.ts';
+import { ReplicaSetController } from './replicaset/index.ts';
+import { DeploymentController } from './deployment/index.ts';
+
+const find = (group: string, resource: string) => RESOURCES.find((r) => r.group === group && r.resource === resource)!;
+
+export function createWorkloadControllers(client: Client, log: (m: string, f?: Record<string, unknown>) => void) {
+  const indexers = { namespace: byNamespace, owner: byOwnerUid };
+  const pods = new Informer(client, find('', 'pods'), { indexers, log });
+  const replicaSets = new Informer(client, find('apps', 'replicasets'), { indexers, log });
+  const rcs = new Informer(client, find('', 'replicationcontrollers'), { indexers, log });
+  const deployments = new Informer(client, find('apps', 'deployments'), { indexers, log });
+  const informers = [pods, replicaSets, rcs, deployments];
+
+  const rsReconciler = new ReplicaSetController({ client, resource: find('apps', 'replicasets'), owners: replicaSets, pods, recorder: createRecorder(client, 'replicaset-controller', { log }) });
+  const rcReconciler = new ReplicaSetController({ client, resource: find('', 'replicationcontrollers'), owners: rcs, pods, recorder: createRecorder(client, 'replication-controller', { log }) });
+  const dReconciler = new DeploymentController({ client, deployments, replicaSets, pods, recorder: createRecorder(client, 'deployment-controller', { log }) });
+
+  const rsController = new Controller(rsReconciler, { workers: 4, log }).watch(replicaSets);
+  const rcController = new Controller(rcReconciler, { workers: 2, log }).watch(rcs);
+  const dController = new Controller(dReconciler, { workers: 4, log }).watch(deployments);
+  for (const [ctl, rec] of [[rsController, rsReconciler], [rcController, rcReconciler]] as const) {
+    pods.on({
+      add: (p) => { rec.observePodAdded(p); for (const k of rec.ownersOfPod(p)) ctl.queue.add(k); },
+      update: (o, p) => { for (const k of new Set([...rec.ownersOfPod(o), ...rec.ownersOfPod(p)])) ctl.queue.add(k); },
+      delete: (p) => { rec.observePodDeleted(p); for (const k of rec.ownersOfPod(p)) ctl.queue.add(k); },
+    });
+  }
+  replicaSets.on({
+    add: (rs) => { for (const k of dReconciler.ownersOfReplicaSet(rs)) dController.queue.add(k); },
+    update: (_o, rs) => { for (const k of dReconciler.ownersOfReplicaSet(rs)) dController.queue.add(k); },
+    delete: (rs) => { for (const k of dReconciler.ownersOfReplicaSet(rs)) dController.queue.add(k); },
+  });
+  const controllers = [rsController, rcController, dController];
+  return {
+    names: ['replicaset', 'replicationcontroller', 'deployment'],
+    async start() {
+      for (const i of informers) i.start();
+      await Promise.all(informers.map((i) => i.waitForSync()));
+      for (const c of controllers) c.start();
+    },
+    async stop() {
+      for (const i of informers) i.stop();
+      await Promise.all(controllers.map((c) => c.stop()));
+    },
+  };
+}
