@@ -100,11 +100,12 @@ function registerWriteCases(opts: ConformanceOptions): void {
       ['/u/emoji/😀', 'smile 😀 \u0000 nul'],
       ['/u/plain', 'ascii'],
       ['/u/\uffff', 'bmp max'],
+      ['/u/😀', 'astral right after the prefix'],
     ];
     for (const [k, v] of entries) await b.create(k, v);
     for (const [k, v] of entries) assert.equal((await b.get(k)).kv?.value, v);
     // Byte (UTF-8) order: the astral 😀 sorts after U+FFFF.
     const keys = (await b.list('/u/')).items.map((kv) => kv.key);
-    assert.deepEqual(keys, ['/u/emoji/😀', '/u/plain', '/u/\uffff', '/u/日本/ключ'].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y))));
+    assert.deepEqual(keys, entries.map(([k]) => k).sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y))));
   }));
 }

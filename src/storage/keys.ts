@@ -12,8 +12,8 @@ export function compareKeys(a: string, b: string): number {
     if (x === y) continue;
     // Surrogates (astral code points) sort after the rest of the BMP in UTF-8.
     if (x >= 0xd800 && y >= 0xd800) {
-      x = x <= 0xdfff ? x + 0x2000 : x;
-      y = y <= 0xdfff ? y + 0x2000 : y;
+      x = x <= 0xdfff ? x + 0x10000 : x;
+      y = y <= 0xdfff ? y + 0x10000 : y;
     }
     return x < y ? -1 : 1;
   }

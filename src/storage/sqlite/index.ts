@@ -192,6 +192,11 @@ export class SqliteBackend implements Backend {
     return run;
   }
 
+  /** Group-commit counters, for tests and metrics. */
+  get stats(): { batches: number; writes: number } {
+    return { ...this.writer.stats };
+  }
+
   async compactedRevision(): Promise<Revision> {
     this.live();
     return this.compacted;

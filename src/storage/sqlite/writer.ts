@@ -28,6 +28,8 @@ export class Writer {
   rev: Revision;
   readonly index = new Map<string, Entry>();
   readonly leases = new Map<string, { expiresAt: number; mod: Revision }>();
+  /** Committed transactions and the writes they carried (group commit shows as writes >> batches). */
+  readonly stats = { batches: 0, writes: 0 };
   private queue: Op[] = [];
   private scheduled = false;
   private readonly db: DatabaseSync;
@@ -81,6 +83,8 @@ export class Writer {
       }
       this.db.exec('COMMIT');
       open = false;
+      this.stats.batches++;
+      this.stats.writes += batch.length;
     } catch (err) {
       if (open) {
         try {
