@@ -65,7 +65,7 @@ export function decodeBody(body: Buffer, contentType: string | undefined): unkno
       throw newBadRequest(`the request body is not valid JSON: ${(err as Error).message}`);
     }
   }
-  const docs = parseAllDocuments(text, { uniqueKeys: false, maxAliasCount: 100 });
+  const docs = parseAllDocuments(text, { uniqueKeys: false });
   const list = Array.isArray(docs) ? docs : [docs];
   const real = list.filter((d) => d.contents !== null);
   if (real.length !== 1) throw newBadRequest(`the request body must hold exactly one YAML document, found ${real.length}`);

@@ -43,14 +43,12 @@ async function inBatches<T>(items: T[], width: number, fn: (t: T) => Promise<voi
 export class HollowCluster {
   readonly nodes = new Map<string, HollowNode>();
   readonly pods: PodRunner;
-  private readonly cfg: HollowConfig;
   private readonly podInformer: Informer;
   private readonly nodeInformer: Informer;
   private timers: NodeJS.Timeout[] = [];
   private readonly log: NonNullable<HollowConfig['log']>;
 
   constructor(cfg: HollowConfig) {
-    this.cfg = cfg;
     this.log = cfg.log ?? (() => {});
     const now = cfg.now ?? (() => new Date());
     for (const spec of nodeSpecs(cfg)) this.nodes.set(spec.name, new HollowNode(spec, cfg.client, now));

@@ -45,7 +45,7 @@ export function applyFieldValidation(ctx: RequestContext, obj: any): void {
   if (mode === 'Ignore') return;
   const unknown = findUnknownFields({ group: ctx.resource.group, version: ctx.resource.version, kind: ctx.resource.kind }, obj);
   if (unknown.length === 0) return;
-  const messages = unknown.map((f) => `unknown field "${f.replace(/^\./, '')}"`);
+  const messages = unknown.map((f: string) => `unknown field "${f.replace(/^\./, '')}"`);
   if (mode === 'Strict') {
     throw newBadRequest(`${ctx.resource.kind} in version "${ctx.resource.version}" cannot be handled as a ${ctx.resource.kind}: strict decoding error: ${messages.join(', ')}`);
   }

@@ -8,6 +8,7 @@ import type { ResourceInfo } from '../../api/resources.ts';
 import { apiVersionOf } from '../../api/resources.ts';
 import type { Backend, KeyValue } from '../../storage/backend.ts';
 import { isStorageError, StorageError } from '../../storage/backend.ts';
+import { encodeContinue, nextKeyAfter } from '../../storage/continue.ts';
 import {
   newNotFound, newAlreadyExists, newConflict, newResourceExpired, newBadRequest, newInternalError, newTimeout,
   newRequestEntityTooLarge,
@@ -272,24 +273,35 @@ export class ResourceStore {
     return { items, revision: this.ctx.cache.currentRevision() };
   }
 
-  /** A paged list straight from storage: pages stay consistent at the first page's revision. */
+  /**
+   * A paged list straight from storage: pages stay consistent at the first
+   * page's revision, and with a selector the page still holds `limit`
+   * matching items, the token resuming right after the last one returned.
+   */
   async listFromStorage(namespace: string, opts: ListOptions): Promise<{ items: any[]; revision: number; continue?: string; remaining?: number }> {
     const items: any[] = [];
     const limit = opts.limit ?? 0;
+    const prefix = this.prefixFor(namespace);
     let cont = opts.continue;
     let revision: number | undefined = opts.resourceVersion && opts.resourceVersionMatch === 'Exact' ? Number(opts.resourceVersion) : undefined;
     for (;;) {
-      const page = await this.wrap(() => this.ctx.backend.list(this.prefixFor(namespace), { limit: limit || undefined, continue: cont, revision }));
+      const page = await this.wrap(() => this.ctx.backend.list(prefix, { limit: limit || undefined, continue: cont, revision }));
       revision = page.revision;
-      for (const kv of page.items) {
-        const obj = decodeKv(kv);
-        if (opts.filter(obj)) items.push(obj);
+      for (let i = 0; i < page.items.length; i++) {
+        const obj = decodeKv(page.items[i]);
+        if (!opts.filter(obj)) continue;
+        items.push(obj);
+        if (limit > 0 && items.length === limit) {
+          const more = i < page.items.length - 1 || page.continue !== undefined;
+          if (!more) return { items, revision };
+          const token = encodeContinue(nextKeyAfter(page.items[i].key), prefix, revision);
+          const remaining = opts.filter.matchesEverything && page.remainingItemCount !== undefined
+            ? page.remainingItemCount + (page.items.length - 1 - i) : undefined;
+          return { items, revision, continue: token, remaining };
+        }
       }
       cont = page.continue;
-      if (!cont || (limit > 0 && items.length >= limit)) {
-        const remaining = cont && opts.filter.matchesEverything ? page.remainingItemCount : undefined;
-        return { items, revision, continue: cont, remaining };
-      }
+      if (!cont) return { items, revision };
     }
   }
 }

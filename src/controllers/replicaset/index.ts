@@ -69,7 +69,7 @@ export class ReplicaSetController implements Reconciler {
       this.expectations.delete(key);
       return;
     }
-    const { client, resource } = this.cfg;
+    const { resource } = this.cfg;
     const ns = rs.metadata.namespace;
     const matches = selectorMatcher(rs.spec?.selector, resource.kind);
     const uid = rs.metadata.uid;
