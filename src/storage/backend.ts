@@ -49,8 +49,9 @@ export interface WriteOptions {
 export interface WatchOptions {
   /**
    * Deliver every change with revision > fromRevision, in order, exactly once.
-   * Absent or 0 means "from now". A revision at or below the compacted one
-   * fails the stream with StorageError code 'Compacted'.
+   * Absent or 0 means "from now". A revision below the compacted one fails
+   * the stream with StorageError code 'Compacted' (from the compacted
+   * revision itself works: every later event is still there, as in etcd).
    */
   fromRevision?: Revision;
 }
@@ -94,7 +95,10 @@ export interface Backend {
 
   currentRevision(): Promise<Revision>;
 
-  /** Forgets history at or below revision. Reads and watches at or below it then fail with 'Compacted'. */
+  /**
+   * Forgets history before revision, keeping the state as of revision (as etcd does).
+   * Reads at a lower revision, and watches from one, then fail with 'Compacted'.
+   */
   compact(revision: Revision): Promise<void>;
 
   /** The revision at or below which history is gone (0 if none). */

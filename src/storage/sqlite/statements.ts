@@ -21,9 +21,6 @@ export interface Row {
 export type Bound = string | Uint8Array;
 export const NO_BOUND: Bound = new Uint8Array(0);
 
-// Latest row per name with id <= :rev inside [start, end).
-const LATEST = 'SELECT MAX(id) AS mid FROM kine WHERE name >= ? AND name < ? AND id <= ? GROUP BY name';
-
 export function prepare(db: DatabaseSync) {
   const s = (sql: string): StatementSync => db.prepare(sql);
   return {
@@ -31,9 +28,12 @@ export function prepare(db: DatabaseSync) {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     valueById: s('SELECT value FROM kine WHERE id = ?'),
     getAt: s('SELECT id, create_revision, deleted, value FROM kine WHERE name = ? AND id <= ? ORDER BY id DESC LIMIT 1'),
-    list: s(`SELECT k.id, k.name, k.create_revision, k.value FROM kine k JOIN (${LATEST}) m ON k.id = m.mid
-      WHERE k.deleted = 0 ORDER BY k.name LIMIT ?`),
-    count: s(`SELECT COUNT(*) AS n FROM kine k JOIN (${LATEST}) m ON k.id = m.mid WHERE k.deleted = 0`),
+    // Walks the (name, id) index in name order and stops at the limit, so a page costs its size.
+    list: s(`SELECT k.id, k.name, k.create_revision, k.value FROM kine k INDEXED BY kine_name_id
+      WHERE k.name >= ?1 AND k.name < ?2 AND k.id <= ?3 AND k.deleted = 0
+      AND k.id = (SELECT MAX(m.id) FROM kine m WHERE m.name = k.name AND m.id <= ?3) ORDER BY k.name LIMIT ?4`),
+    count: s(`SELECT COUNT(*) AS n FROM kine k JOIN
+      (SELECT MAX(id) AS mid FROM kine WHERE name >= ? AND name < ? AND id <= ? GROUP BY name) m ON k.id = m.mid WHERE k.deleted = 0`),
     replay: s(`SELECT id, name, created, deleted, create_revision, prev_revision, value, old_value FROM kine
       WHERE id > ? AND id <= ? AND name >= ? AND name < ? ORDER BY id LIMIT ?`),
     liveKeys: s(`SELECT k.name, k.create_revision, k.id, k.expires_at FROM kine k
