@@ -4,18 +4,15 @@ import { StorageError } from './backend.ts';
 import type { Backend } from './backend.ts';
 import { createSqliteBackend } from './sqlite/index.ts';
 import type { SqliteConfig } from './sqlite/index.ts';
+import type { EtcdConfig } from './etcd/index.ts';
 
 export type { Backend } from './backend.ts';
 export { StorageError, isStorageError, MAX_VALUE_BYTES } from './backend.ts';
 export { createMemoryBackend } from './memory/index.ts';
 export { createSqliteBackend } from './sqlite/index.ts';
 
-export interface EtcdStorageConfig {
-  endpoints: string[];
-  /** Client TLS for the etcd endpoints (k3s: --datastore-cafile/-certfile/-keyfile). */
-  tls?: { caFile?: string; certFile?: string; keyFile?: string };
-  [option: string]: unknown;
-}
+/** etcd endpoints, client TLS (PEM or *File paths) and options: see ./etcd/index.ts. */
+export type EtcdStorageConfig = EtcdConfig;
 
 export type StorageConfig = SqliteConfig | EtcdStorageConfig;
 
@@ -25,15 +22,11 @@ export async function createBackend(config: StorageConfig): Promise<Backend> {
       throw new StorageError('Unavailable', 'etcd storage needs at least one endpoint');
     }
     // Loaded lazily: the etcd client is only needed by servers that use it.
-    const modulePath = './etcd/index.ts';
-    let mod: { createEtcdBackend?: (c: EtcdStorageConfig) => Promise<Backend> | Backend };
+    let mod: { createEtcdBackend: (c: EtcdConfig) => Promise<Backend> };
     try {
-      mod = (await import(modulePath)) as typeof mod;
+      mod = await import('./etcd/index.ts');
     } catch (err) {
       throw new StorageError('Unsupported', `the etcd backend cannot be loaded: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-    }
-    if (typeof mod.createEtcdBackend !== 'function') {
-      throw new StorageError('Unsupported', 'the etcd backend module does not export createEtcdBackend');
     }
     return mod.createEtcdBackend(config);
   }
