@@ -39,6 +39,28 @@ describe('etcd backend', () => {
     }
   });
 
+  it('gives watchers of one prefix that share an etcd watch exactly their own events', async () => {
+    const b = await createEtcdBackend({ endpoints: etcd!.endpoints, prefix: '/share' });
+    try {
+      const early = b.watch('/s/');
+      const a = await b.create('/s/a', '1');
+      const late = b.watch('/s/'); // from now: after a
+      const fromA = b.watch('/s/', { fromRevision: a.modRevision });
+      const replay = b.watch('/s/', { fromRevision: a.modRevision - 1 });
+      early.close();
+      const c = await b.create('/s/c', '2');
+      const revs = async (w: typeof early, n: number) => (await take(w, n)).map((e) => e.revision);
+      assert.deepEqual(await revs(late, 1), [c.modRevision]);
+      assert.deepEqual(await revs(fromA, 1), [c.modRevision]);
+      assert.deepEqual(await revs(replay, 2), [a.modRevision, c.modRevision]);
+      const d = await b.delete('/s/a');
+      for (const w of [late, fromA, replay]) assert.deepEqual(await revs(w, 1), [d.revision]);
+      for (const w of [late, fromA, replay]) w.close();
+    } finally {
+      await b.close();
+    }
+  });
+
   it('fails the factory within dialTimeoutMs, naming the endpoints, when none answers', async () => {
     const dead = `http://127.0.0.1:${await freePort()}`;
     const t0 = Date.now();
