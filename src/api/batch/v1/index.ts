@@ -1,0 +1,9 @@
+// The hooks of the batch/v1 kinds.
+import type { KindHooks } from '../../hooks.ts';
+import { defaultJob, defaultCronJob } from './defaults.ts';
+import { jobFields } from '../../core/v1/fields.ts';
+
+export const batchV1: Record<string, KindHooks> = {
+  Job: { defaults: defaultJob, selectableFields: jobFields, hasStatus: true },
+  CronJob: { defaults: defaultCronJob, hasStatus: true },
+};

@@ -1,0 +1,7 @@
+// The hooks of discovery.k8s.io/v1.
+import type { KindHooks } from '../../hooks.ts';
+import { defaultEndpointSlice } from './defaults.ts';
+
+export const discoveryV1: Record<string, KindHooks> = {
+  EndpointSlice: { defaults: defaultEndpointSlice },
+};
