@@ -1,0 +1,8 @@
+// The OpenAPI surface of the apiserver, free of any HTTP framework: the
+// documents (built once, with ETags) and schema lookups for field validation.
+export { openapiV2, buildV2 } from './v2.ts';
+export type { ServedDocument } from './v2.ts';
+export { openapiV3Index, openapiV3GroupVersion, buildV3GroupVersion } from './v3.ts';
+export { findUnknownFields } from './unknown-fields.ts';
+export { schemaFor, definitionNameFor } from '../../api/openapi/definitions.ts';
+export type { GroupVersionKind, Schema } from '../../api/openapi/definitions.ts';
