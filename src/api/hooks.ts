@@ -4,6 +4,8 @@
 // selectors, and how metadata.name is checked. One table, keyed by
 // group/version/kind; kinds without special rules get {}.
 import type { FieldError } from './core/v1/errors.ts';
+import type { NameValidation } from './core/v1/meta-validation.ts';
+import { validateObjectMeta } from './core/v1/meta-validation.ts';
 import { coreV1 } from './core/v1/index.ts';
 import { appsV1 } from './apps/v1/index.ts';
 import { batchV1 } from './batch/v1/index.ts';
@@ -19,8 +21,8 @@ import { coordinationV1 } from './coordination/v1/index.ts';
 import { eventsV1 } from './events/v1/index.ts';
 
 export type { FieldError };
-
-export type NameValidation = 'dns1123Subdomain' | 'dns1123Label' | 'dns1035Label' | 'pathSegment';
+export type { NameValidation };
+export { validateObjectMeta };
 
 export interface KindHooks {
   /** Upstream's SetDefaults_* for the kind, applied in place on create and update (after decoding). */
