@@ -1,0 +1,110 @@
+// Deployments and ReplicaSets on hollow nodes, driven by the real kubectl:
+// self-healing, scaling, rolling updates, rollout status/history/undo/
+// restart/pause/resume. Pods are bound by hand here when no scheduler runs.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { startCluster, destroyCluster, K8TS } from '../support/cluster.ts';
+import type { TestCluster } from '../support/cluster.ts';
+import { adminClient } from '../support/http.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('workload controllers', { timeout: 240_000 }, () => {
+  let c: TestCluster;
+  let hollow: ChildProcess;
+  let binder: NodeJS.Timeout;
+  let http: ReturnType<typeof adminClient>;
+
+  before(async () => {
+    c = await startCluster();
+    http = adminClient(c.kubeconfig);
+    hollow = spawn(K8TS, ['hollow', '--kubeconfig', c.kubeconfig, '--nodes', '5'], { stdio: 'ignore', env: { ...process.env, K8TS_LOG: 'quiet' } });
+    // Until a scheduler runs in the server, bind pending pods round-robin through pods/binding.
+    let n = 0;
+    binder = setInterval(async () => {
+      const pods = (await http.call('GET', '/api/v1/pods?fieldSelector=spec.nodeName%3D')).json();
+      for (const p of pods.items ?? []) {
+        if (p.spec.schedulerName && p.spec.schedulerName !== 'default-scheduler') continue;
+        await http.call('POST', `/api/v1/namespaces/${p.metadata.namespace}/pods/${p.metadata.name}/binding`,
+          JSON.stringify({ apiVersion: 'v1', kind: 'Binding', metadata: { name: p.metadata.name }, target: { kind: 'Node', name: `hollow-${n++ % 5}` } }));
+      }
+    }, 200);
+    await c.k(['wait', '--for=condition=Ready', 'node', '--all', '--timeout=30s']);
+  });
+  after(async () => {
+    clearInterval(binder);
+    hollow?.kill('SIGTERM');
+    http?.close();
+    await destroyCluster(c);
+  });
+
+  it('brings a Deployment up and reports it available', async () => {
+    await c.k(['create', 'deployment', 'web', '--image=registry.local/web:1', '--replicas=3']);
+    const out = await c.k(['rollout', 'status', 'deployment/web', '--timeout=60s']);
+    assert.match(out, /deployment "web" successfully rolled out/);
+    assert.match(await c.k(['get', 'deploy', 'web']), /^web\s+3\/3\s+3\s+3\s+/m);
+    const rs = JSON.parse(await c.k(['get', 'rs', '-l', 'app=web', '-o', 'json'])).items;
+    assert.equal(rs.length, 1);
+    assert.ok(rs[0].metadata.labels['pod-template-hash']);
+    assert.equal(rs[0].metadata.annotations['deployment.kubernetes.io/revision'], '1');
+    const d = JSON.parse(await c.k(['get', 'deploy', 'web', '-o', 'json']));
+    const avail = d.status.conditions.find((x: any) => x.type === 'Available');
+    assert.equal(avail.reason, 'MinimumReplicasAvailable');
+    const prog = d.status.conditions.find((x: any) => x.type === 'Progressing');
+    assert.equal(prog.reason, 'NewReplicaSetAvailable');
+  });
+
+  it('replaces a deleted pod (self-healing) and scales', async () => {
+    const pods = (await c.k(['get', 'pods', '-l', 'app=web', '-o', 'name'])).trim().split('\n');
+    assert.equal(pods.length, 3);
+    await c.k(['delete', pods[0], '--wait=true']);
+    await c.k(['rollout', 'status', 'deployment/web', '--timeout=60s']);
+    const after = (await c.k(['get', 'pods', '-l', 'app=web', '-o', 'name'])).trim().split('\n');
+    assert.equal(after.length, 3);
+    assert.ok(!after.includes(pods[0]));
+    await c.k(['scale', 'deployment/web', '--replicas=5']);
+    await c.k(['rollout', 'status', 'deployment/web', '--timeout=60s']);
+    assert.equal((await c.k(['get', 'pods', '-l', 'app=web', '-o', 'name'])).trim().split('\n').length, 5);
+    await c.k(['scale', 'deployment/web', '--replicas=2']);
+    for (let i = 0; i < 100; i++) {
+      if ((await c.k(['get', 'pods', '-l', 'app=web', '-o', 'name'])).trim().split('\n').length === 2) break;
+      await sleep(200);
+    }
+    assert.equal((await c.k(['get', 'pods', '-l', 'app=web', '-o', 'name'])).trim().split('\n').length, 2);
+  });
+
+  it('rolls out a new image, keeps history, and rolls back', async () => {
+    await c.k(['scale', 'deployment/web', '--replicas=4']);
+    await c.k(['set', 'image', 'deployment/web', 'web=registry.local/web:2']);
+    assert.match(await c.k(['rollout', 'status', 'deployment/web', '--timeout=90s']), /successfully rolled out/);
+    const images = await c.k(['get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[*].spec.containers[0].image}']);
+    for (const img of images.trim().split(' ')) assert.equal(img, 'registry.local/web:2');
+    const history = await c.k(['rollout', 'history', 'deployment/web']);
+    assert.match(history, /^REVISION\s+CHANGE-CAUSE/m);
+    assert.match(history, /^1\s+/m);
+    assert.match(history, /^2\s+/m);
+    await c.k(['rollout', 'undo', 'deployment/web']);
+    await c.k(['rollout', 'status', 'deployment/web', '--timeout=90s']);
+    assert.equal((await c.k(['get', 'deploy', 'web', '-o', 'jsonpath={.spec.template.spec.containers[0].image}'])).trim(), 'registry.local/web:1');
+    assert.equal((await c.k(['get', 'deploy', 'web', '-o', 'jsonpath={.metadata.annotations.deployment\\.kubernetes\\.io/revision}'])).trim(), '3');
+    const events = await c.k(['get', 'events', '--field-selector', 'involvedObject.name=web,reason=ScalingReplicaSet', '-o', 'jsonpath={.items[*].message}']);
+    assert.match(events, /Scaled up replica set web-\S+ from \d+ to \d+/);
+  });
+
+  it('restarts, pauses and resumes', async () => {
+    const before = (await c.k(['get', 'rs', '-l', 'app=web', '-o', 'name'])).trim().split('\n').length;
+    await c.k(['rollout', 'restart', 'deployment/web']);
+    await c.k(['rollout', 'status', 'deployment/web', '--timeout=90s']);
+    assert.equal((await c.k(['get', 'rs', '-l', 'app=web', '-o', 'name'])).trim().split('\n').length, before + 1);
+    await c.k(['rollout', 'pause', 'deployment/web']);
+    await c.k(['set', 'image', 'deployment/web', 'web=registry.local/web:3']);
+    await sleep(1500);
+    const paused = JSON.parse(await c.k(['get', 'deploy', 'web', '-o', 'json']));
+    assert.equal(paused.status.conditions.find((x: any) => x.type === 'Progressing').reason, 'DeploymentPaused');
+    assert.equal((await c.k(['get', 'rs', '-l', 'app=web', '-o', 'name'])).trim().split('\n').length, before + 1, 'no new ReplicaSet while paused');
+    await c.k(['rollout', 'resume', 'deployment/web']);
+    assert.match(await c.k(['rollout', 'status', 'deployment/web', '--timeout=90s']), /successfully rolled out/);
+  });
+});
