@@ -111,3 +111,31 @@ for (const bin of KUBECTLS) {
     assert.deepEqual(body.spec.template.spec.containers, [{ image: 'nginx:2', name: 'web' }]);
   });
 }
+
+const LIST = (extra: Record<string, unknown>): string => JSON.stringify({ apiVersion: 'v1', kind: 'List',
+  items: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'default', ...extra }, data: { k: 'v' } }] });
+
+for (const bin of KUBECTLS) {
+  const name = bin.split('/').pop();
+  const skip = existsSync(bin) ? false : `${bin} is not installed`;
+
+  test(`${name} validates a List on the client through the protobuf v2 document`, { skip }, async () => {
+    const good = join(home, `list-${name}.json`);
+    writeFileSync(good, LIST({}));
+    const ok = await kubectl(bin, ['create', '-f', good, '-o', 'name']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(ok.stdout.trim(), 'configmap/a');
+    const bad = join(home, `badlist-${name}.json`);
+    writeFileSync(bad, LIST({ bogus: 1 }));
+    const r = await kubectl(bin, ['create', '-f', bad]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /unknown field "bogus" in io\.k8s\.apimachinery\.pkg\.apis\.meta\.v1\.ObjectMeta/);
+  });
+
+  test(`${name} explain --output plaintext-openapiv2`, { skip }, async () => {
+    const r = await kubectl(bin, ['explain', 'deployment.spec.strategy', '--output', 'plaintext-openapiv2']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /RESOURCE: strategy <Object>/);
+    assert.match(r.stdout, /DeploymentStrategy describes how to replace existing pods with new ones\./);
+  });
+}

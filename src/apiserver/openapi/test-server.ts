@@ -5,7 +5,7 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RESOURCES, apiVersionOf, groupVersions } from '../../api/resources.ts';
-import { openapiV2, openapiV3GroupVersion, openapiV3Index } from './index.ts';
+import { PROTOBUF_V2_CONTENT_TYPE, PROTOBUF_V2_TYPE, openapiV2, openapiV2Protobuf, openapiV3GroupVersion, openapiV3Index } from './index.ts';
 
 function resourceList(group: string, version: string): unknown {
   return {
@@ -63,6 +63,11 @@ export async function startTestServer(objects: Record<string, unknown> = {}): Pr
     }
     if (objects[url.pathname]) return send(200, JSON.stringify(objects[url.pathname]));
     if (url.pathname === '/openapi/v2') {
+      if ((req.headers.accept ?? '').includes(PROTOBUF_V2_TYPE)) {
+        const doc = openapiV2Protobuf();
+        res.writeHead(200, { 'Content-Type': PROTOBUF_V2_CONTENT_TYPE, ETag: `"${doc.etag}"` });
+        return res.end(doc.body);
+      }
       if (!/application\/json|\*\/\*/.test(req.headers.accept ?? '*/*')) return send(406, '{}');
       const doc = openapiV2();
       return send(200, doc.body, doc.etag);
