@@ -101,6 +101,9 @@ export const RESOURCES: readonly ResourceInfo[] = [
   row({ group: 'storage.k8s.io', version: 'v1', resource: 'storageclasses', kind: 'StorageClass', namespaced: false, shortNames: ['sc'] }),
   // scheduling.k8s.io/v1
   row({ group: 'scheduling.k8s.io', version: 'v1', resource: 'priorityclasses', kind: 'PriorityClass', namespaced: false, shortNames: ['pc'] }),
+  // apiextensions.k8s.io/v1: stored so that clients (kubectl's CRD-aware validation) can list them; custom APIs are not served yet.
+  row({ group: 'apiextensions.k8s.io', version: 'v1', resource: 'customresourcedefinitions', kind: 'CustomResourceDefinition', namespaced: false, shortNames: ['crd', 'crds'],
+    categories: ['api-extensions'], subresources: ['status'] }),
   // authentication.k8s.io/v1 and authorization.k8s.io/v1: reviews, never stored.
   row({ group: 'authentication.k8s.io', version: 'v1', resource: 'selfsubjectreviews', kind: 'SelfSubjectReview', namespaced: false, verbs: CREATE_ONLY, virtual: true }),
   row({ group: 'authentication.k8s.io', version: 'v1', resource: 'tokenreviews', kind: 'TokenReview', namespaced: false, verbs: CREATE_ONLY, virtual: true }),

@@ -1,8 +1,8 @@
-// Serves the OpenAPI documents built in ./openapi/: /openapi/v2 (JSON only;
-// a client that insists on protobuf gets 406 and falls back) and the
+// Serves the OpenAPI documents built in ./openapi/: /openapi/v2 (JSON, or
+// the protobuf form kubectl asks for) and the
 // /openapi/v3 index and per group-version documents, with ETags.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { openapiV2, openapiV3GroupVersion, openapiV3Index } from './openapi/index.ts';
+import { openapiV2, openapiV2Protobuf, openapiV3GroupVersion, openapiV3Index, PROTOBUF_V2_CONTENT_TYPE, PROTOBUF_V2_TYPE } from './openapi/index.ts';
 import { newNotAcceptable } from '../machinery/errors.ts';
 import { writeError, writeJson } from './codec.ts';
 
@@ -14,18 +14,22 @@ function acceptsJson(accept: string | undefined): boolean {
   });
 }
 
-function sendDoc(req: IncomingMessage, res: ServerResponse, doc: { body: Buffer; etag: string }): void {
+function sendDoc(req: IncomingMessage, res: ServerResponse, doc: { body: Buffer; etag: string }, contentType = 'application/json'): void {
   const etag = `"${doc.etag}"`;
   if (req.headers['if-none-match'] === etag) {
     res.writeHead(304, { ETag: etag });
     res.end();
     return;
   }
-  res.writeHead(200, { 'Content-Type': 'application/json', ETag: etag, 'Cache-Control': 'no-cache, private', Vary: 'Accept' });
+  res.writeHead(200, { 'Content-Type': contentType, ETag: etag, 'Cache-Control': 'no-cache, private', Vary: 'Accept' });
   res.end(doc.body);
 }
 
 export async function serveOpenApi(req: IncomingMessage, res: ServerResponse, path: string, _query: URLSearchParams): Promise<void> {
+  // kubectl's v2 client asks only for gnostic's protobuf form, and never falls back to JSON.
+  if (path === '/openapi/v2' && (req.headers.accept ?? '').includes(PROTOBUF_V2_TYPE)) {
+    return sendDoc(req, res, openapiV2Protobuf(), PROTOBUF_V2_CONTENT_TYPE);
+  }
   if (!acceptsJson(req.headers.accept)) {
     writeError(res, newNotAcceptable(['application/json']));
     return;
