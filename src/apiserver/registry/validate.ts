@@ -2,7 +2,7 @@
 // 422 Invalid Status, with upstream's message and causes.
 import type { ResourceInfo } from '../../api/resources.ts';
 import { hooksFor } from '../../api/hooks.ts';
-import { validateObjectMeta } from '../../api/meta/validation.ts';
+import { validateObjectMeta } from '../../api/hooks.ts';
 import { newInvalid } from '../../machinery/errors.ts';
 
 export function validateObject(info: ResourceInfo, obj: any, old: any | undefined): void {
