@@ -1,0 +1,98 @@
+// The scheduler's view of one node: the Node object and the pods on it
+// (bound or assumed), with running totals that filters read in O(1).
+import type { Resource } from './resources.ts';
+import { addTo, cloneResource, emptyResource, resourceFromList } from './resources.ts';
+import type { PodInfo } from './pod-info.ts';
+import { hasAffinity } from './pod-info.ts';
+
+export interface ImageState {
+  size: number;
+  /** How many nodes hold the image (filled in by the cache). */
+  numNodes: number;
+}
+
+export class NodeInfo {
+  node: any = null;
+  name: string;
+  pods: PodInfo[] = [];
+  podsWithAffinity: PodInfo[] = [];
+  podsWithRequiredAntiAffinity: PodInfo[] = [];
+  requested: Resource = emptyResource();
+  nonZeroRequested: Resource = emptyResource();
+  allocatable: Resource = emptyResource();
+  /** "ip/protocol/port" of host ports in use. */
+  usedPorts = new Map<string, number>();
+  images = new Map<string, ImageState>();
+  generation = 0;
+
+  constructor(name: string) {
+    this.name = name;
+  }
+
+  setNode(node: any): void {
+    this.node = node;
+    this.allocatable = resourceFromList(node.status?.allocatable ?? node.status?.capacity);
+    this.generation++;
+  }
+
+  addPod(pi: PodInfo): void {
+    this.pods.push(pi);
+    if (hasAffinity(pi)) this.podsWithAffinity.push(pi);
+    if (pi.requiredAntiAffinity.length) this.podsWithRequiredAntiAffinity.push(pi);
+    this.account(pi, 1);
+  }
+
+  removePod(uid: string): PodInfo | undefined {
+    const i = this.pods.findIndex((p) => p.uid === uid);
+    if (i < 0) return undefined;
+    const [pi] = this.pods.splice(i, 1);
+    const drop = (list: PodInfo[]) => {
+      const j = list.findIndex((p) => p.uid === uid);
+      if (j >= 0) list.splice(j, 1);
+    };
+    drop(this.podsWithAffinity);
+    drop(this.podsWithRequiredAntiAffinity);
+    this.account(pi, -1);
+    return pi;
+  }
+
+  private account(pi: PodInfo, sign: 1 | -1): void {
+    addTo(this.requested, pi.requests, sign);
+    addTo(this.nonZeroRequested, pi.nonZero, sign);
+    for (const p of pi.ports) {
+      const k = `${p.ip}/${p.protocol}/${p.port}`;
+      const n = (this.usedPorts.get(k) ?? 0) + sign;
+      if (n > 0) this.usedPorts.set(k, n);
+      else this.usedPorts.delete(k);
+    }
+    this.generation++;
+  }
+
+  /** True when a host port of the pod collides (0.0.0.0 collides with every IP). */
+  portConflict(ip: string, protocol: string, port: number): boolean {
+    if (this.usedPorts.size === 0) return false;
+    if (ip === '0.0.0.0') {
+      for (const k of this.usedPorts.keys()) {
+        const [, proto, p] = k.split('/');
+        if (proto === protocol && Number(p) === port) return true;
+      }
+      return false;
+    }
+    return this.usedPorts.has(`${ip}/${protocol}/${port}`) || this.usedPorts.has(`0.0.0.0/${protocol}/${port}`);
+  }
+
+  clone(): NodeInfo {
+    const c = new NodeInfo(this.name);
+    c.node = this.node;
+    c.pods = [...this.pods];
+    c.podsWithAffinity = [...this.podsWithAffinity];
+    c.podsWithRequiredAntiAffinity = [...this.podsWithRequiredAntiAffinity];
+    c.requested = cloneResource(this.requested);
+    c.nonZeroRequested = cloneResource(this.nonZeroRequested);
+    c.allocatable = this.allocatable;
+    c.usedPorts = new Map(this.usedPorts);
+    c.images = this.images;
+    c.generation = this.generation;
+    return c;
+  }
+}

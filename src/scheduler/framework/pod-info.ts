@@ -1,0 +1,99 @@
+// A pod with what the scheduler needs precomputed once: requests, host
+// ports and parsed (anti-)affinity terms.
+import type { Resource } from './resources.ts';
+import { podRequests } from './resources.ts';
+import type { LabelSelector, Requirement } from './selectors.ts';
+import { matchesSelector } from './selectors.ts';
+
+export interface AffinityTerm {
+  namespaces: Set<string>;
+  namespaceSelector: LabelSelector | null;
+  selector: LabelSelector | null;
+  topologyKey: string;
+}
+
+export interface WeightedAffinityTerm extends AffinityTerm {
+  weight: number;
+}
+
+export interface HostPort {
+  ip: string;
+  protocol: string;
+  port: number;
+}
+
+export interface PodInfo {
+  pod: any;
+  key: string;
+  uid: string;
+  requests: Resource;
+  nonZero: Resource;
+  ports: HostPort[];
+  requiredAffinity: AffinityTerm[];
+  requiredAntiAffinity: AffinityTerm[];
+  preferredAffinity: WeightedAffinityTerm[];
+  preferredAntiAffinity: WeightedAffinityTerm[];
+}
+
+/** Namespace labels by name; the scheduler fills it from its namespace informer. */
+export type NamespaceLabels = (ns: string) => Record<string, string> | undefined;
+
+function toTerm(pod: any, t: any): AffinityTerm {
+  const ns = pod.metadata?.namespace ?? 'default';
+  let selector: LabelSelector | null = t.labelSelector ?? null;
+  // matchLabelKeys / mismatchLabelKeys narrow the selector with this pod's own label values.
+  const extra: Requirement[] = [];
+  const labels = pod.metadata?.labels ?? {};
+  for (const k of t.matchLabelKeys ?? []) if (k in labels) extra.push({ key: k, operator: 'In', values: [labels[k]] });
+  for (const k of t.mismatchLabelKeys ?? []) if (k in labels) extra.push({ key: k, operator: 'NotIn', values: [labels[k]] });
+  if (selector && extra.length) selector = { ...selector, matchExpressions: [...(selector.matchExpressions ?? []), ...extra] };
+  const namespaces = new Set<string>(t.namespaces ?? []);
+  const namespaceSelector: LabelSelector | null = t.namespaceSelector ?? null;
+  if (namespaces.size === 0 && !namespaceSelector) namespaces.add(ns);
+  return { namespaces, namespaceSelector, selector, topologyKey: t.topologyKey ?? '' };
+}
+
+export function termMatches(term: AffinityTerm, pod: any, nsLabels: NamespaceLabels): boolean {
+  const ns = pod.metadata?.namespace ?? 'default';
+  if (!term.namespaces.has(ns) && !(term.namespaceSelector && matchesSelector(term.namespaceSelector, nsLabels(ns)))) return false;
+  return matchesSelector(term.selector, pod.metadata?.labels);
+}
+
+function hostPorts(pod: any): HostPort[] {
+  const out: HostPort[] = [];
+  const containers = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? []).filter((c: any) => c.restartPolicy === 'Always')];
+  for (const c of containers) {
+    for (const p of c.ports ?? []) {
+      if (!p.hostPort || p.hostPort <= 0) continue;
+      out.push({ ip: p.hostIP || '0.0.0.0', protocol: p.protocol || 'TCP', port: p.hostPort });
+    }
+  }
+  return out;
+}
+
+export function newPodInfo(pod: any): PodInfo {
+  const aff = pod.spec?.affinity ?? {};
+  const req = (a: any) => (a?.requiredDuringSchedulingIgnoredDuringExecution ?? []).map((t: any) => toTerm(pod, t));
+  const pref = (a: any) => (a?.preferredDuringSchedulingIgnoredDuringExecution ?? [])
+    .map((w: any) => ({ ...toTerm(pod, w.podAffinityTerm ?? {}), weight: w.weight ?? 0 }));
+  return {
+    pod,
+    key: `${pod.metadata?.namespace ?? 'default'}/${pod.metadata?.name}`,
+    uid: pod.metadata?.uid ?? `${pod.metadata?.namespace}/${pod.metadata?.name}`,
+    requests: podRequests(pod),
+    nonZero: podRequests(pod, true),
+    ports: hostPorts(pod),
+    requiredAffinity: req(aff.podAffinity),
+    requiredAntiAffinity: req(aff.podAntiAffinity),
+    preferredAffinity: pref(aff.podAffinity),
+    preferredAntiAffinity: pref(aff.podAntiAffinity),
+  };
+}
+
+export function podPriority(pod: any): number {
+  return typeof pod?.spec?.priority === 'number' ? pod.spec.priority : 0;
+}
+
+export function hasAffinity(pi: PodInfo): boolean {
+  return pi.requiredAffinity.length + pi.requiredAntiAffinity.length + pi.preferredAffinity.length + pi.preferredAntiAffinity.length > 0;
+}

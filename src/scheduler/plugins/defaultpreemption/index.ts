@@ -1,0 +1,64 @@
+// DefaultPreemption (PostFilter): when no node fits, find the node where
+// evicting the fewest, least important pods makes room, delete them, and
+// nominate that node for the pod.
+import type { Handle, Plugin } from '../../framework/types.ts';
+import type { NodeInfo } from '../../framework/node-info.ts';
+import { podPriority } from '../../framework/pod-info.ts';
+import { Code, Status, unschedulable } from '../../framework/status.ts';
+import { fitErrorMessage } from '../../framework/fit-error.ts';
+import type { Candidate } from './victims.ts';
+import { pickOneNode, selectVictimsOnNode } from './victims.ts';
+
+export const NAME = 'DefaultPreemption';
+export const NOT_HELPFUL = 'Preemption is not helpful for scheduling';
+
+export function defaultPreemption(_args: unknown, handle: Handle): Plugin {
+  return {
+    name: NAME,
+    events: () => [{ resource: 'Pod', actions: ['Delete'] }],
+    async postFilter(state, pod, statuses) {
+      const fail = (msg: string) => ({ status: unschedulable(`preemption: ${msg}`) });
+      if (pod.pod.spec?.preemptionPolicy === 'Never') return fail('not eligible due to preemptionPolicy=Never.');
+      const nominated = pod.pod.status?.nominatedNodeName;
+      if (nominated && statuses.get(nominated)?.code !== Code.UnschedulableAndUnresolvable) {
+        const n = handle.snapshot.get(nominated);
+        const prio = podPriority(pod.pod);
+        if (n?.pods.some((p) => p.pod.metadata.deletionTimestamp && podPriority(p.pod) < prio)) {
+          return fail('not eligible due to a terminating pod on the nominated node.');
+        }
+      }
+      const all = handle.snapshot.nodes();
+      const pdbs = handle.listers.list('poddisruptionbudgets');
+      const results = new Map<string, Status>();
+      const cands: Candidate[] = [];
+      const fwk = handle.framework();
+      for (const n of all as NodeInfo[]) {
+        const st = statuses.get(n.name);
+        if (st?.code === Code.UnschedulableAndUnresolvable) {
+          results.set(n.name, new Status(Code.UnschedulableAndUnresolvable, NOT_HELPFUL));
+          continue;
+        }
+        const r = selectVictimsOnNode(fwk, state, pod, n, pdbs);
+        if (r instanceof Status) results.set(n.name, r);
+        else cands.push(r);
+      }
+      if (cands.length === 0) {
+        const msg = fitErrorMessage({ numAllNodes: all.length, nodeStatuses: results });
+        return { status: unschedulable(`preemption: ${msg}`), nominatedNodeName: '' };
+      }
+      const best = pickOneNode(cands);
+      const api = handle.api;
+      if (api) {
+        await Promise.all(best.victims.map(async (v) => {
+          const conds = (v.pod.status?.conditions ?? []).filter((c: any) => c.type !== 'DisruptionTarget');
+          conds.push({ type: 'DisruptionTarget', status: 'True', reason: 'PreemptionByScheduler', message: `${handle.schedulerName}: preempting to accommodate a higher priority pod`, lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') });
+          await api.patchPodStatus(v.pod, { conditions: conds }).catch(() => {});
+          await api.deletePod(v.pod).catch((err) => handle.log('could not delete preemption victim', { pod: v.key, error: String(err) }));
+          api.event(v.pod, 'Normal', 'Preempted', `Preempted by pod ${pod.uid} on node ${best.node}`);
+        }));
+      }
+      handle.log('preempting', { pod: pod.key, node: best.node, victims: best.victims.map((v) => v.key) });
+      return { status: new Status(Code.Success), nominatedNodeName: best.node };
+    },
+  };
+}

@@ -1,0 +1,32 @@
+// ImageLocality: favours nodes that already hold the pod's images, scaled
+// by how widely each image is spread (so one node does not attract all).
+import type { Handle, Plugin } from '../../framework/types.ts';
+import { MAX_NODE_SCORE } from '../../framework/types.ts';
+
+export const NAME = 'ImageLocality';
+const MB = 1024 * 1024;
+const MIN_THRESHOLD = 23 * MB;
+const MAX_CONTAINER_THRESHOLD = 1000 * MB;
+
+export function normalizedImageName(name: string): string {
+  return name.lastIndexOf(':') <= name.lastIndexOf('/') ? `${name}:latest` : name;
+}
+
+export function imageLocality(_args: unknown, handle: Handle): Plugin {
+  return {
+    name: NAME,
+    events: () => [{ resource: 'Node', actions: ['Add', 'Update'] }],
+    score(_state, pod, node) {
+      const total = handle.snapshot.nodes().length;
+      const containers = [...(pod.pod.spec?.initContainers ?? []), ...(pod.pod.spec?.containers ?? [])];
+      let sum = 0;
+      for (const c of containers) {
+        const st = node.images.get(normalizedImageName(c.image ?? ''));
+        if (st && total > 0) sum += Math.trunc(st.size * (st.numNodes / total));
+      }
+      const max = MAX_CONTAINER_THRESHOLD * containers.length;
+      const clamped = Math.min(Math.max(sum, MIN_THRESHOLD), max);
+      return max === MIN_THRESHOLD ? 0 : Math.trunc((MAX_NODE_SCORE * (clamped - MIN_THRESHOLD)) / (max - MIN_THRESHOLD));
+    },
+  };
+}

@@ -1,0 +1,31 @@
+// NodeResourcesBalancedAllocation: favours nodes whose cpu and memory (or
+// configured resources) would be used in similar fractions.
+import type { Plugin } from '../../framework/types.ts';
+import { skip } from '../../framework/status.ts';
+import type { ResourceSpec } from './scorers.ts';
+import { DEFAULT_RESOURCES, allocatableAndRequested, balanced } from './scorers.ts';
+
+export const NAME = 'NodeResourcesBalancedAllocation';
+
+export function nodeResourcesBalancedAllocation(args: { resources?: ResourceSpec[] } = {}): Plugin {
+  const resources = args.resources?.length ? args.resources : DEFAULT_RESOURCES;
+  return {
+    name: NAME,
+    events: () => [{ resource: 'Pod', actions: ['Delete'] }, { resource: 'Node', actions: ['Add', 'Update'] }],
+    preScore(_state, pod) {
+      const r = pod.requests;
+      const any = r.milliCPU > 0 || r.memory > 0 || r.ephemeralStorage > 0 || Object.values(r.scalar).some((v) => v > 0);
+      return any ? null : skip(); // a best-effort pod changes no balance
+    },
+    score(_state, pod, node) {
+      const req: number[] = [];
+      const alloc: number[] = [];
+      for (const r of resources) {
+        const [a, q] = allocatableAndRequested(node, pod.requests, r.name, true);
+        alloc.push(a);
+        req.push(q);
+      }
+      return balanced(req, alloc);
+    },
+  };
+}

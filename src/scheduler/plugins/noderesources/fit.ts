@@ -1,0 +1,79 @@
+// NodeResourcesFit: the node must have room for the pod's requests (cpu,
+// memory, ephemeral storage, extended resources, pod count); scoring
+// follows the profile's strategy: LeastAllocated (default), MostAllocated
+// or RequestedToCapacityRatio.
+import type { Plugin } from '../../framework/types.ts';
+import type { NodeInfo } from '../../framework/node-info.ts';
+import type { PodInfo } from '../../framework/pod-info.ts';
+import { unschedulable } from '../../framework/status.ts';
+import type { ResourceSpec, Scorer, ShapePoint } from './scorers.ts';
+import { DEFAULT_RESOURCES, allocatableAndRequested, leastAllocated, mostAllocated, requestedToCapacityRatio } from './scorers.ts';
+
+export const NAME = 'NodeResourcesFit';
+
+export interface FitArgs {
+  ignoredResources?: string[];
+  ignoredResourceGroups?: string[];
+  scoringStrategy?: {
+    type?: 'LeastAllocated' | 'MostAllocated' | 'RequestedToCapacityRatio';
+    resources?: ResourceSpec[];
+    requestedToCapacityRatio?: { shape?: ShapePoint[] };
+  };
+}
+
+/** The reasons the pod does not fit (empty when it fits). */
+export function insufficientResources(pod: PodInfo, node: NodeInfo, ignored: (name: string) => boolean = () => false): string[] {
+  const out: string[] = [];
+  if (node.pods.length + 1 > node.allocatable.allowedPodNumber) out.push('Too many pods');
+  const req = pod.requests;
+  const scalars = Object.entries(req.scalar).filter(([, v]) => v > 0);
+  if (req.milliCPU === 0 && req.memory === 0 && req.ephemeralStorage === 0 && scalars.length === 0) return out;
+  const a = node.allocatable;
+  const u = node.requested;
+  if (req.milliCPU > 0 && req.milliCPU > a.milliCPU - u.milliCPU) out.push('Insufficient cpu');
+  if (req.memory > 0 && req.memory > a.memory - u.memory) out.push('Insufficient memory');
+  if (req.ephemeralStorage > 0 && req.ephemeralStorage > a.ephemeralStorage - u.ephemeralStorage) out.push('Insufficient ephemeral-storage');
+  for (const [name, v] of scalars) {
+    if (ignored(name)) continue;
+    if (v > (a.scalar[name] ?? 0) - (u.scalar[name] ?? 0)) out.push(`Insufficient ${name}`);
+  }
+  return out;
+}
+
+export function nodeResourcesFit(args: FitArgs = {}): Plugin {
+  const ignoredNames = new Set(args.ignoredResources ?? []);
+  const ignoredGroups = new Set(args.ignoredResourceGroups ?? []);
+  const ignored = (name: string) => ignoredNames.has(name) || (name.includes('/') && ignoredGroups.has(name.split('/')[0]));
+  const strategy = args.scoringStrategy ?? {};
+  const resources = strategy.resources?.length ? strategy.resources.map((r) => ({ name: r.name, weight: r.weight || 1 })) : DEFAULT_RESOURCES;
+  let scorer: Scorer;
+  switch (strategy.type ?? 'LeastAllocated') {
+    case 'LeastAllocated': scorer = leastAllocated; break;
+    case 'MostAllocated': scorer = mostAllocated; break;
+    case 'RequestedToCapacityRatio': {
+      const shape = strategy.requestedToCapacityRatio?.shape;
+      if (!shape?.length) throw new Error('NodeResourcesFit: requestedToCapacityRatio.shape is required');
+      scorer = requestedToCapacityRatio(shape);
+      break;
+    }
+    default: throw new Error(`NodeResourcesFit: scoring strategy "${strategy.type}" is not supported`);
+  }
+  return {
+    name: NAME,
+    events: () => [{ resource: 'Pod', actions: ['Delete', 'Update'] }, { resource: 'Node', actions: ['Add', 'Update'] }],
+    filter(_state, pod, node) {
+      const reasons = insufficientResources(pod, node, ignored);
+      return reasons.length ? unschedulable(...reasons) : null;
+    },
+    score(_state, pod, node) {
+      const req: number[] = [];
+      const alloc: number[] = [];
+      for (const r of resources) {
+        const [a, q] = allocatableAndRequested(node, pod.nonZero, r.name, false);
+        alloc.push(a);
+        req.push(q);
+      }
+      return scorer(req, alloc, resources);
+    },
+  };
+}

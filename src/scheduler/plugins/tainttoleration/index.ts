@@ -1,0 +1,37 @@
+// TaintToleration: NoSchedule/NoExecute taints a pod does not tolerate
+// keep it off the node; untolerated PreferNoSchedule taints lower the
+// node's score (fewer is better).
+import type { Plugin } from '../../framework/types.ts';
+import { unresolvable } from '../../framework/status.ts';
+import type { Taint, Toleration } from '../../framework/selectors.ts';
+import { findUntoleratedTaint, tolerates } from '../../framework/selectors.ts';
+import { defaultNormalizeScore } from '../../framework/helpers.ts';
+
+export const NAME = 'TaintToleration';
+
+export function untoleratedTaintReason(t: Taint): string {
+  return `node(s) had untolerated taint {${t.key}: ${t.value ?? ''}}`;
+}
+
+export function taintToleration(): Plugin {
+  return {
+    name: NAME,
+    events: () => [{ resource: 'Node', actions: ['Add', 'Update'] }, { resource: 'Pod', actions: ['Update'] }],
+    filter(_state, pod, node) {
+      const taint = findUntoleratedTaint(node.node?.spec?.taints, pod.pod.spec?.tolerations,
+        (t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute');
+      return taint ? unresolvable(untoleratedTaintReason(taint)) : null;
+    },
+    score(_state, pod, node) {
+      const tols: Toleration[] = (pod.pod.spec?.tolerations ?? []).filter((t: Toleration) => !t.effect || t.effect === 'PreferNoSchedule');
+      let n = 0;
+      for (const taint of node.node?.spec?.taints ?? []) {
+        if (taint.effect === 'PreferNoSchedule' && !tols.some((t) => tolerates(t, taint))) n++;
+      }
+      return n;
+    },
+    normalizeScore(_state, _pod, scores) {
+      defaultNormalizeScore(scores, true);
+    },
+  };
+}

@@ -1,0 +1,219 @@
+// The scheduling queue: activeQ (ordered by the profile's QueueSort),
+// backoffQ (per-pod exponential backoff), and the unschedulable pods, which
+// go back when a cluster event that could help them happens, or after
+// staying too long. PreEnqueue plugins (scheduling gates) hold pods out.
+import type { ActionType, QueuedPodInfo } from '../framework/types.ts';
+import type { PodInfo } from '../framework/pod-info.ts';
+import { newPodInfo } from '../framework/pod-info.ts';
+import { Heap } from './heap.ts';
+
+export interface QueueEvent {
+  resource: string;
+  action: ActionType;
+}
+
+export interface QueueConfig {
+  less(a: QueuedPodInfo, b: QueuedPodInfo): boolean;
+  /** Name of the PreEnqueue plugin holding the pod, or null to let it in. */
+  preEnqueue(pod: any): string | null;
+  /** Whether the plugin registered for the event (so the pod may fit now). */
+  interested(pod: any, plugin: string, ev: QueueEvent): boolean;
+  now?: () => number;
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** Unschedulable pods are retried after this long even without an event (upstream: 5 minutes). */
+  maxInUnschedulableMs?: number;
+}
+
+export class SchedulingQueue {
+  private readonly cfg: Required<QueueConfig>;
+  private readonly active: Heap<QueuedPodInfo>;
+  private readonly backoff: Heap<QueuedPodInfo>;
+  private readonly unschedulable = new Map<string, QueuedPodInfo>();
+  /** Pods popped and not yet done: an update to them is kept for when they fail. */
+  private readonly inFlight = new Map<string, QueuedPodInfo>();
+  private waiters: ((q: QueuedPodInfo | null) => void)[] = [];
+  private closed = false;
+  private timers: NodeJS.Timeout[] = [];
+  schedulingCycle = 0;
+  private moveRequestCycle = -1;
+
+  constructor(cfg: QueueConfig) {
+    this.cfg = { now: Date.now, initialBackoffMs: 1000, maxBackoffMs: 10_000, maxInUnschedulableMs: 5 * 60_000, ...cfg };
+    const key = (q: QueuedPodInfo) => q.pi.uid;
+    this.active = new Heap(key, (a, b) => this.cfg.less(a, b));
+    this.backoff = new Heap(key, (a, b) => this.backoffExpiry(a) < this.backoffExpiry(b));
+  }
+
+  /** Starts the periodic flushes (backoff every second, leftovers every 30 s). */
+  run(): void {
+    this.timers.push(setInterval(() => this.flushBackoffCompleted(), 1000));
+    this.timers.push(setInterval(() => this.flushUnschedulableLeftover(), 30_000));
+    for (const t of this.timers) t.unref();
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const t of this.timers) clearInterval(t);
+    for (const w of this.waiters.splice(0)) w(null);
+  }
+
+  backoffDuration(q: QueuedPodInfo): number {
+    let d = this.cfg.initialBackoffMs;
+    for (let i = 1; i < q.attempts; i++) {
+      d *= 2;
+      if (d >= this.cfg.maxBackoffMs) return this.cfg.maxBackoffMs;
+    }
+    return Math.min(d, this.cfg.maxBackoffMs);
+  }
+
+  private backoffExpiry(q: QueuedPodInfo): number {
+    return q.timestamp + this.backoffDuration(q);
+  }
+
+  private isBackingOff(q: QueuedPodInfo): boolean {
+    return q.attempts > 0 && this.backoffExpiry(q) > this.cfg.now();
+  }
+
+  private wake(): void {
+    while (this.waiters.length && this.active.size) this.waiters.shift()!(this.takeActive());
+  }
+
+  private takeActive(): QueuedPodInfo {
+    const q = this.active.pop()!;
+    q.attempts++;
+    this.schedulingCycle++;
+    this.inFlight.set(q.pi.uid, q);
+    return q;
+  }
+
+  /** Sends a pod to activeQ, or holds it as gated when a PreEnqueue plugin says so. */
+  private toActive(q: QueuedPodInfo): void {
+    const gate = this.cfg.preEnqueue(q.pi.pod);
+    if (gate) {
+      q.gatedBy = gate;
+      this.unschedulable.set(q.pi.uid, q);
+      return;
+    }
+    q.gatedBy = undefined;
+    this.unschedulable.delete(q.pi.uid);
+    this.backoff.delete(q.pi.uid);
+    this.active.push(q);
+    this.wake();
+  }
+
+  private requeue(q: QueuedPodInfo): void {
+    if (this.isBackingOff(q)) {
+      this.unschedulable.delete(q.pi.uid);
+      this.backoff.push(q);
+    } else this.toActive(q);
+  }
+
+  add(pod: any): void {
+    const pi = newPodInfo(pod);
+    if (this.has(pi.uid)) return this.update(pod);
+    const now = this.cfg.now();
+    this.toActive({ pi, timestamp: now, initialAttemptTimestamp: now, attempts: 0, unschedulablePlugins: new Set() });
+  }
+
+  has(uid: string): boolean {
+    return this.active.has(uid) || this.backoff.has(uid) || this.unschedulable.has(uid) || this.inFlight.has(uid);
+  }
+
+  update(pod: any): void {
+    const uid = pod.metadata.uid;
+    const pi: PodInfo = newPodInfo(pod);
+    const inActive = this.active.get(uid);
+    if (inActive) return this.active.push({ ...inActive, pi });
+    const inBackoff = this.backoff.get(uid);
+    if (inBackoff) return this.backoff.push({ ...inBackoff, pi });
+    const flight = this.inFlight.get(uid);
+    if (flight) {
+      flight.pi = pi;
+      return;
+    }
+    const u = this.unschedulable.get(uid);
+    if (u) {
+      u.pi = pi;
+      // A gated pod whose gates are gone, or any change to a rejected pod, may help it now.
+      if (u.gatedBy) this.toActive(u);
+      else if (u.unschedulablePlugins.size === 0 || [...u.unschedulablePlugins].some((p) => this.cfg.interested(pod, p, { resource: 'Pod', action: 'Update' }))) this.requeue(u);
+      return;
+    }
+    this.add(pod);
+  }
+
+  delete(pod: any): void {
+    const uid = pod.metadata.uid;
+    this.active.delete(uid);
+    this.backoff.delete(uid);
+    this.unschedulable.delete(uid);
+    this.inFlight.delete(uid);
+  }
+
+  /** The next pod to schedule; resolves null once the queue is closed. */
+  pop(): Promise<QueuedPodInfo | null> {
+    if (this.closed) return Promise.resolve(null);
+    if (this.active.size) return Promise.resolve(this.takeActive());
+    return new Promise((r) => this.waiters.push(r));
+  }
+
+  /** The pod's attempt is over (bound, or handed back through addUnschedulable). */
+  done(uid: string): void {
+    this.inFlight.delete(uid);
+  }
+
+  /**
+   * Takes back a pod that failed in the cycle podCycle. If some event asked
+   * for a move during its attempt, it retries after backoff; otherwise it
+   * waits for an event. Errors (not rejections) always retry after backoff.
+   */
+  addUnschedulable(q: QueuedPodInfo, podCycle: number, isError = false): void {
+    const current = this.inFlight.get(q.pi.uid);
+    this.inFlight.delete(q.pi.uid);
+    if (!current) return; // deleted meanwhile
+    q.pi = current.pi;
+    q.timestamp = this.cfg.now();
+    if (isError || this.moveRequestCycle >= podCycle) {
+      this.backoff.push(q);
+      return;
+    }
+    this.unschedulable.set(q.pi.uid, q);
+  }
+
+  /** A cluster event: moves the unschedulable pods it could help. */
+  moveAllToActiveOrBackoff(ev: QueueEvent): void {
+    for (const q of [...this.unschedulable.values()]) {
+      if (q.gatedBy) continue;
+      const plugins = [...q.unschedulablePlugins];
+      if (plugins.length && !plugins.some((p) => this.cfg.interested(q.pi.pod, p, ev))) continue;
+      this.requeue(q);
+    }
+    this.moveRequestCycle = this.schedulingCycle;
+  }
+
+  flushBackoffCompleted(): void {
+    for (;;) {
+      const q = this.backoff.peek();
+      if (!q || this.isBackingOff(q)) return;
+      this.backoff.pop();
+      this.toActive(q);
+    }
+  }
+
+  flushUnschedulableLeftover(): void {
+    const now = this.cfg.now();
+    for (const q of [...this.unschedulable.values()]) {
+      if (!q.gatedBy && now - q.timestamp > this.cfg.maxInUnschedulableMs) this.requeue(q);
+    }
+  }
+
+  stats(): { active: number; backoff: number; unschedulable: number; gated: number } {
+    const gated = [...this.unschedulable.values()].filter((q) => q.gatedBy).length;
+    return { active: this.active.size, backoff: this.backoff.size, unschedulable: this.unschedulable.size - gated, gated };
+  }
+
+  pendingPods(): QueuedPodInfo[] {
+    return [...this.active.values(), ...this.backoff.values(), ...this.unschedulable.values()];
+  }
+}
