@@ -39,7 +39,10 @@ export class SchedulingQueue {
   private moveRequestCycle = -1;
 
   constructor(cfg: QueueConfig) {
-    this.cfg = { now: Date.now, initialBackoffMs: 1000, maxBackoffMs: 10_000, maxInUnschedulableMs: 5 * 60_000, ...cfg };
+    this.cfg = {
+      ...cfg, now: cfg.now ?? Date.now, initialBackoffMs: cfg.initialBackoffMs ?? 1000, maxBackoffMs: cfg.maxBackoffMs ?? 10_000,
+      maxInUnschedulableMs: cfg.maxInUnschedulableMs ?? 5 * 60_000,
+    };
     const key = (q: QueuedPodInfo) => q.pi.uid;
     this.active = new Heap(key, (a, b) => this.cfg.less(a, b));
     this.backoff = new Heap(key, (a, b) => this.backoffExpiry(a) < this.backoffExpiry(b));
