@@ -51,7 +51,13 @@ export async function runScheduler(argv: string[]): Promise<number> {
     process.stderr.write(`k8ts scheduler: ${(err as Error).message}\n`);
     return 2;
   }
-  const explain = port > 0 ? await startExplainServer(component.scheduler.records, port, values['explain-address']) : null;
+  let explain: Awaited<ReturnType<typeof startExplainServer>> | null = null;
+  try {
+    if (port > 0) explain = await startExplainServer(component.scheduler.records, port, values['explain-address']);
+  } catch (err) {
+    // Scheduling matters more than its explanations: run on without the endpoint.
+    log('explain endpoint not started', { port, error: String(err) });
+  }
   if (explain) log('explain endpoint listening', { address: `http://${values['explain-address']}:${explain.port}` });
   const start = () => component.start().catch((err) => log('scheduler failed to start', { error: String(err) }));
   let elector: LeaderElector | null = null;
