@@ -104,7 +104,8 @@ export async function startApiServer(config: ApiServerConfig): Promise<ApiServer
   }, (req: IncomingMessage, res: ServerResponse) => {
     route(req, res, { services: serverServices, authenticator: config.authenticator, log, port: () => port })
       .catch((err) => {
-        log('request failed', { method: req.method, url: req.url, error: String(err) });
+        const code = (err as any)?.status?.code;
+        if (code === undefined || code >= 500) log('request failed', { method: req.method, url: req.url, error: String((err as Error)?.stack ?? err) });
         writeError(res, err);
       });
   });

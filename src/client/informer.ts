@@ -101,7 +101,10 @@ export class Informer {
     const old = this.items.get(key);
     this.items.set(key, obj);
     this.index(key, obj, old);
-    for (const h of this.handlers) old ? h.update?.(old, obj) : h.add?.(obj);
+    for (const h of this.handlers) {
+      if (old) h.update?.(old, obj);
+      else h.add?.(obj);
+    }
   }
 
   private remove(obj: any): void {

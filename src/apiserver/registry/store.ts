@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import type { ResourceInfo } from '../../api/resources.ts';
 import { apiVersionOf } from '../../api/resources.ts';
 import type { Backend, KeyValue } from '../../storage/backend.ts';
-import { isStorageError, StorageError } from '../../storage/backend.ts';
+import { isStorageError } from '../../storage/backend.ts';
+import type { StorageError } from '../../storage/backend.ts';
 import { encodeContinue, nextKeyAfter } from '../../storage/continue.ts';
 import {
   newNotFound, newAlreadyExists, newConflict, newResourceExpired, newBadRequest, newInternalError, newTimeout,
