@@ -3,12 +3,15 @@ import { runVersion } from './version.ts';
 import { runServer } from './server.ts';
 import { runControllerManager } from './controller-manager.ts';
 import { runHollow } from './hollow.ts';
+import { runScheduler, runExplainScheduling } from './scheduler.ts';
 
 type Command = { summary: string; run: (argv: string[]) => Promise<number> };
 
 const commands: Record<string, Command> = {
   server: { summary: 'Run the control plane (API server, storage) on this host', run: runServer },
   'controller-manager': { summary: 'Run the controllers against an apiserver (started by server)', run: runControllerManager },
+  scheduler: { summary: 'Run the scheduler against an apiserver (started by server)', run: runScheduler },
+  'explain-scheduling': { summary: "Show a pod's last scheduling attempt: filter verdicts, scores, why", run: runExplainScheduling },
   hollow: { summary: 'Run simulated nodes (kwok-like) against a cluster', run: runHollow },
   version: { summary: 'Print the k8ts version', run: runVersion },
 };

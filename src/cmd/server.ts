@@ -124,6 +124,10 @@ export async function runServer(argv: string[]): Promise<number> {
   const cmCert = await pki.issueClientCert('system:kube-controller-manager', ['system:masters']);
   await writeKubeconfig(cmKubeconfig, { ...kubeconfig, server: `https://127.0.0.1:${server.port}`, certPem: cmCert.certPem, keyPem: cmCert.keyPem });
   const controllerManager = supervise('controller-manager', ['controller-manager', '--kubeconfig', cmKubeconfig], log);
+  const schedCert = await pki.issueClientCert('system:kube-scheduler', ['system:masters']);
+  const schedKubeconfig = join(flags.dataDir, 'cred', 'scheduler.kubeconfig');
+  await writeKubeconfig(schedKubeconfig, { ...kubeconfig, server: `https://127.0.0.1:${server.port}`, certPem: schedCert.certPem, keyPem: schedCert.keyPem });
+  const scheduler = supervise('scheduler', ['scheduler', '--kubeconfig', schedKubeconfig], log);
 
   process.stdout.write(`k8ts server is ready on https://${host}:${server.port}\n` +
     `  export KUBECONFIG=${flags.writeKubeconfig ? resolve(flags.writeKubeconfig) : kubeconfigPath}\n  kubectl get namespaces\n`);
@@ -136,7 +140,7 @@ export async function runServer(argv: string[]): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
-  await controllerManager.stop();
+  await Promise.all([controllerManager.stop(), scheduler.stop()]);
   await server.close();
   await backend.close();
   return 0;

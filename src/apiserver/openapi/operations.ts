@@ -205,8 +205,8 @@ function article(word: string): string {
 
 let cached: PathItem[] | undefined;
 
-/** All paths of all resources, in table order. */
+/** All paths of all resources with a schema (CustomResourceDefinition has none yet), in table order. */
 export function allPaths(): PathItem[] {
-  cached ??= RESOURCES.flatMap(resourcePaths);
+  cached ??= RESOURCES.filter((r) => definitionNameFor({ group: r.group, version: r.version, kind: r.kind })).flatMap(resourcePaths);
   return cached;
 }
