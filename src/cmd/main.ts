@@ -4,6 +4,7 @@ import { runServer } from './server.ts';
 import { runControllerManager } from './controller-manager.ts';
 import { runHollow } from './hollow.ts';
 import { runScheduler, runExplainScheduling } from './scheduler.ts';
+import { exitWithParent } from './supervisor.ts';
 
 type Command = { summary: string; run: (argv: string[]) => Promise<number> };
 
@@ -35,6 +36,7 @@ async function main(argv: string[]): Promise<number> {
   return command.run(rest);
 }
 
+exitWithParent();
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (err: unknown) => {

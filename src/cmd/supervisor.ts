@@ -17,7 +17,9 @@ export function supervise(name: string, args: string[], log: Log): Supervised {
   let backoff = 500;
   const launch = () => {
     const started = Date.now();
-    child = spawn(process.execPath, [...process.execArgv, MAIN, ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
+    // The IPC channel is how a component notices that the server died even
+    // by SIGKILL: it closes, and the child exits (see exitWithParent).
+    child = spawn(process.execPath, [...process.execArgv, MAIN, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     child.once('exit', (code, signal) => {
       child = null;
       if (stopping) return;
@@ -40,4 +42,12 @@ export function supervise(name: string, args: string[], log: Log): Supervised {
       clearTimeout(t);
     },
   };
+}
+
+/** In a supervised component: exit when the supervising server goes away. */
+export function exitWithParent(): void {
+  if (!process.send) return;
+  process.on('disconnect', () => process.exit(0));
+  // The channel must not keep the process alive on its own.
+  process.channel?.unref();
 }

@@ -72,6 +72,12 @@ export function run(cmd: string, args: string[], opts: { input?: string; env?: R
   });
 }
 
+/** Kills whatever is left of a process group (components of a killed server). */
+export function killGroup(p: ChildProcess): void {
+  if (p.pid === undefined) return;
+  try { process.kill(-p.pid, 'SIGKILL'); } catch { /* the group is already gone */ }
+}
+
 export async function startCluster(opts: ClusterOptions = {}): Promise<TestCluster> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'k8ts-e2e-'));
   const port = opts.port ?? await freePort();
@@ -81,6 +87,9 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
   const launch = async () => {
     rmSync(kubeconfig, { force: true });
     proc = spawn(K8TS, ['server', '--data-dir', dataDir, '--https-listen-port', String(port), '--bind-address', '127.0.0.1', '--disable-agent', ...(opts.extraArgs ?? [])], {
+      // Its own process group, so that stop() can take down the components
+      // it spawned even when the server itself was killed with SIGKILL.
+      detached: true,
       stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, K8TS_LOG: process.env.K8TS_TEST_LOG ?? 'quiet' },
     });
     proc.stdout!.on('data', (d) => { output += d; });
@@ -89,12 +98,13 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
   };
   await launch();
   const stop = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return proc.exitCode;
+    if (proc.exitCode !== null || proc.signalCode !== null) { killGroup(proc); return proc.exitCode; }
     const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
     proc.kill(signal);
     const t = setTimeout(() => proc.kill('SIGKILL'), 10_000);
     const code = await exited;
     clearTimeout(t);
+    killGroup(proc);
     return code;
   };
   const cluster: TestCluster = {
