@@ -119,7 +119,7 @@ for (const binary of ['kubectl', 'kubectl.1.30']) {
     it('gets in every output form', async () => {
       const wide = await k(['-n', 'shop', 'get', 'deployments', '-o', 'wide']);
       assert.match(wide, /^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\s+CONTAINERS\s+IMAGES\s+SELECTOR/m);
-      assert.match(wide, /^web\s+0\/3\s+0\s+0\s+\S+\s+web\s+registry.local\/web:1.0\s+app=web/m);
+      assert.match(wide, /^web\s+0\/3\s+3\s+0\s+\S+\s+web\s+registry.local\/web:1.0\s+app=web/m);
       const yaml = await k(['-n', 'shop', 'get', 'cm', 'shop-config', '-o', 'yaml']);
       assert.match(yaml, /mode: green/);
       assert.equal((await k(['-n', 'shop', 'get', 'svc', 'web', '-o', 'jsonpath={.spec.ports[0].targetPort}'])).trim(), '8080');

@@ -1,6 +1,6 @@
 // Deployments and ReplicaSets on hollow nodes, driven by the real kubectl:
 // self-healing, scaling, rolling updates, rollout status/history/undo/
-// restart/pause/resume. Pods are bound by hand here when no scheduler runs.
+// restart/pause/resume. The server's scheduler places the pods.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -14,27 +14,21 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('workload controllers', { timeout: 240_000 }, () => {
   let c: TestCluster;
   let hollow: ChildProcess;
-  let binder: NodeJS.Timeout;
   let http: ReturnType<typeof adminClient>;
 
   before(async () => {
     c = await startCluster();
     http = adminClient(c.kubeconfig);
     hollow = spawn(K8TS, ['hollow', '--kubeconfig', c.kubeconfig, '--nodes', '5'], { stdio: 'ignore', env: { ...process.env, K8TS_LOG: 'quiet' } });
-    // Until a scheduler runs in the server, bind pending pods round-robin through pods/binding.
-    let n = 0;
-    binder = setInterval(async () => {
-      const pods = (await http.call('GET', '/api/v1/pods?fieldSelector=spec.nodeName%3D')).json();
-      for (const p of pods.items ?? []) {
-        if (p.spec.schedulerName && p.spec.schedulerName !== 'default-scheduler') continue;
-        await http.call('POST', `/api/v1/namespaces/${p.metadata.namespace}/pods/${p.metadata.name}/binding`,
-          JSON.stringify({ apiVersion: 'v1', kind: 'Binding', metadata: { name: p.metadata.name }, target: { kind: 'Node', name: `hollow-${n++ % 5}` } }));
-      }
-    }, 200);
-    await c.k(['wait', '--for=condition=Ready', 'node', '--all', '--timeout=30s']);
+    // The server's own scheduler places the pods.
+    for (let i = 0; ; i++) {
+      const out = await c.k(['get', 'nodes', '--no-headers']);
+      if (out.split('\n').filter((l) => /\sReady\s/.test(l)).length === 5) break;
+      if (i > 150) throw new Error(`5 hollow nodes were not Ready in 30 s:\n${out}`);
+      await sleep(200);
+    }
   });
   after(async () => {
-    clearInterval(binder);
     hollow?.kill('SIGTERM');
     http?.close();
     await destroyCluster(c);

@@ -61,9 +61,16 @@ async function waitReady(kubeconfig: string, proc: ChildProcess, logs: () => str
   throw new Error(`k8ts server was not ready within ${timeoutMs} ms:\n${logs()}`);
 }
 
+// The older kubectl builds (kubectl.1.30 …) sit beside the kubectl that
+// /usr/bin links to, outside PATH.
+const KUBECTL_DIR = '/usr/lib/google-cloud-sdk/bin';
+const PATH_WITH_KUBECTLS = `${process.env.PATH ?? ''}:${KUBECTL_DIR}`;
+/** Environment for spawning any kubectl build directly. */
+export const KUBECTL_ENV = { ...process.env, PATH: PATH_WITH_KUBECTLS };
+
 export function run(cmd: string, args: string[], opts: { input?: string; env?: Record<string, string>; timeoutMs?: number }): Promise<KubectlResult> {
   return new Promise((resolveRun) => {
-    const child = execFile(cmd, args, { env: { ...process.env, ...opts.env }, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+    const child = execFile(cmd, args, { env: { ...process.env, PATH: PATH_WITH_KUBECTLS, ...opts.env }, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as any).code === 'number' ? (err as any).code : 1) : 0;
       resolveRun({ code, stdout: String(stdout), stderr: String(stderr) });
     });
