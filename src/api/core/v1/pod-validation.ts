@@ -7,6 +7,7 @@ import {
   isObj, list,
 } from './checks.ts';
 import { validateLabels, validateAnnotations } from './meta-validation.ts';
+import { parseQuantity, floatValue } from '../../../machinery/quantity.ts';
 
 const RESTART_POLICIES = ['Always', 'Never', 'OnFailure'];
 const DNS_POLICIES = ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None'];
@@ -14,21 +15,14 @@ const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'];
 const PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
 const MESSAGE_POLICIES = ['FallbackToLogsOnError', 'File'];
 
-const SUFFIX: Record<string, number> = {
-  '': 1, n: 1e-9, u: 1e-6, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
-  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
-};
-
 /** A resource quantity as a number, for comparisons; undefined when malformed. */
 export function quantityValue(q: unknown): number | undefined {
-  if (typeof q === 'number') return q;
-  if (typeof q !== 'string') return undefined;
-  const m = /^([+-]?[0-9.]+)(?:([eE][+-]?[0-9]+)|([a-zA-Z]*))$/.exec(q.trim());
-  if (!m || !/^[+-]?(\d+\.?\d*|\.\d+)$/.test(m[1])) return undefined;
-  const base = Number(m[1]);
-  if (m[2]) return base * 10 ** Number(m[2].slice(1));
-  const mult = SUFFIX[m[3] ?? ''];
-  return mult === undefined ? undefined : base * mult;
+  if (typeof q !== 'number' && typeof q !== 'string') return undefined;
+  try {
+    return floatValue(parseQuantity(q));
+  } catch {
+    return undefined;
+  }
 }
 
 function validateResources(r: unknown, path: string): FieldError[] {
