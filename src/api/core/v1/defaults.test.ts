@@ -169,3 +169,10 @@ test('Namespace, Secret, PV, PVC, Node, RC, LimitRange, Endpoints', () => {
   const ep = defaulted('Endpoints', { subsets: [{ ports: [{ port: 80 }] }] });
   assert.equal(ep.subsets[0].ports[0].protocol, 'TCP');
 });
+
+test('container quantities are stored in canonical form; malformed ones are left for validation', () => {
+  const pod = defaulted('Pod', { spec: { containers: [{ name: 'c', image: 'i', resources: {
+    limits: { cpu: 0.5, memory: '1024Mi' }, requests: { cpu: '1000m', memory: 'lots' },
+  } }] } });
+  assert.deepEqual(pod.spec.containers[0].resources, { limits: { cpu: '500m', memory: '1Gi' }, requests: { cpu: '1', memory: 'lots' } });
+});

@@ -3,6 +3,8 @@
 // get only the PodSpec-level defaults; the Pod itself gets a few more
 // (SetDefaults_Pod), exactly as in kube-apiserver.
 
+import { canonicalQuantity } from '../../../machinery/quantity.ts';
+
 type Obj = Record<string, any>;
 
 function isObj(v: unknown): v is Obj {
@@ -52,12 +54,27 @@ function defaultFieldRefs(holder: Obj): void {
   if (isObj(holder.resourceFieldRef) && holder.resourceFieldRef.divisor === undefined) holder.resourceFieldRef.divisor = '0';
 }
 
+/**
+ * Quantities are stored in canonical form, as upstream's round trip through
+ * resource.Quantity does ("0.5" → "500m"). Malformed ones are left for
+ * validation to report.
+ */
+export function canonicalQuantities(list: unknown): void {
+  if (!isObj(list)) return;
+  for (const [k, v] of Object.entries(list)) {
+    if (typeof v !== 'string' && typeof v !== 'number') continue;
+    try { list[k] = canonicalQuantity(v); } catch { /* validation reports it */ }
+  }
+}
+
 export function defaultContainer(c: Obj): void {
   if (!c.imagePullPolicy) c.imagePullPolicy = defaultPullPolicy(c.image);
   c.terminationMessagePath ||= '/dev/termination-log';
   c.terminationMessagePolicy ||= 'File';
   // ResourceRequirements is a plain struct upstream: it is always present in output.
   if (!isObj(c.resources)) c.resources = {};
+  canonicalQuantities(c.resources.requests);
+  canonicalQuantities(c.resources.limits);
   each(c.ports, (p) => { p.protocol ||= 'TCP'; });
   each(c.env, (e) => { if (isObj(e.valueFrom)) defaultFieldRefs(e.valueFrom); });
   defaultProbe(c.livenessProbe);
@@ -133,6 +150,7 @@ export function defaultPodSpec(spec: Obj): void {
   each(spec.containers, defaultContainer);
   each(spec.ephemeralContainers, defaultContainer);
   each(spec.volumes, defaultVolume);
+  canonicalQuantities(spec.overhead);
 }
 
 /** Defaults for a PodTemplateSpec ({metadata, spec}) embedded in a workload. */
