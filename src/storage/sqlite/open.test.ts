@@ -5,6 +5,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, tr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { execFileSync } from 'node:child_process';
 import { after, describe, it } from 'node:test';
 import { isStorageError } from '../backend.ts';
 import type { StorageErrorCode } from '../backend.ts';
@@ -78,14 +79,20 @@ describe('sqlite: bad data directories', () => {
     await failsWith('', 'Unavailable', /dataDir/);
   });
 
-  it('rejects an unreadable storage directory', { skip: process.getuid?.() === 0 ? 'root ignores file permissions' : false }, async () => {
+  // Root ignores file modes, so as root the directory is made unusable with a
+  // read-only mount instead; either way the server must refuse it by name.
+  it('rejects a storage directory it cannot use', async () => {
     const dir = fresh();
-    mkdirSync(join(dir, 'db'), { recursive: true });
-    chmodSync(join(dir, 'db'), 0o000);
+    const db = join(dir, 'db');
+    mkdirSync(db, { recursive: true });
+    const asRoot = process.getuid?.() === 0;
+    if (asRoot) execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'k8ts-test', db]);
+    else chmodSync(db, 0o000);
     try {
-      await failsWith(dir, 'Unavailable', esc(join(dir, 'db')), /EACCES|permission/i);
+      await failsWith(dir, 'Unavailable', esc(db), asRoot ? /read-only|readonly|unable to open/i : /EACCES|permission/i);
     } finally {
-      chmodSync(join(dir, 'db'), 0o700);
+      if (asRoot) execFileSync('umount', [db]);
+      else chmodSync(db, 0o700);
     }
   });
 
