@@ -41,5 +41,25 @@ export function adminClient(kubeconfigPath: string) {
       req.end();
     });
   }
-  return { call, close: () => agent.destroy() };
+  /** Opens a watch (its own connection); calls onEvent per event until closed. */
+  function watch(path: string, onEvent: (ev: { type: string; object: any }) => void): Promise<() => void> {
+    return new Promise((resolve, reject) => {
+      const req = request({ host: base.hostname, port: base.port, path, method: 'GET', agent: new Agent({ ...agent.options, keepAlive: false }) }, (res) => {
+        let buf = '';
+        res.on('data', (d) => {
+          buf += d;
+          for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+            const line = buf.slice(0, i);
+            buf = buf.slice(i + 1);
+            if (line.trim()) onEvent(JSON.parse(line));
+          }
+        });
+        res.on('error', () => { /* closed */ });
+        resolve(() => req.destroy());
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+  return { call, watch, close: () => agent.destroy() };
 }
