@@ -36,14 +36,26 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
     const u = config.tokens.get(token);
     return u ? withAuthenticated(u) : null;
   };
+  // A connection's certificate cannot change, and reading it is costly
+  // (it was most of the per-request CPU under load): decide once per socket.
+  const certUsers = new WeakMap<TLSSocket, UserInfo | null>();
+  const certUser = (socket: TLSSocket): UserInfo | null => {
+    let u = certUsers.get(socket);
+    if (u === undefined) {
+      const peer = socket.getPeerCertificate();
+      const cn = asList(peer?.subject?.CN)[0];
+      u = cn ? withAuthenticated({ username: cn, groups: asList(peer.subject.O) }) : null;
+      certUsers.set(socket, u);
+    }
+    return u;
+  };
   return {
     authenticateToken: byToken,
     authenticate(req) {
       const socket = req.socket as TLSSocket;
       if (socket.authorized) {
-        const peer = socket.getPeerCertificate();
-        const cn = asList(peer?.subject?.CN)[0];
-        if (cn) return withAuthenticated({ username: cn, groups: asList(peer.subject.O) });
+        const u = certUser(socket);
+        if (u) return u;
       }
       const header = req.headers.authorization;
       if (header?.startsWith('Bearer ')) return byToken(header.slice(7).trim());
