@@ -3,8 +3,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseAllDocuments } from 'yaml';
 import {
-  StatusError, newBadRequest, newRequestEntityTooLarge, newUnsupportedMediaType, newInternalError,
+  StatusError, newBadRequest, newRequestEntityTooLarge, newInternalError,
 } from '../machinery/errors.ts';
+import { decodeProtobuf } from './protobuf/decode.ts';
 
 /** kube-apiserver's request body limit (3 MiB). */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -54,7 +55,7 @@ function checkDepth(text: string): void {
 export function decodeBody(body: Buffer, contentType: string | undefined): unknown {
   const type = mediaType(contentType);
   const text = body.toString('utf8');
-  if (type.includes('protobuf')) throw newUnsupportedMediaType(contentType ?? '', ['application/json', 'application/yaml']);
+  if (type.includes('protobuf')) return decodeProtobuf(body);
   if (text.trim() === '') throw newBadRequest('the request body is empty');
   checkDepth(text);
   const isYaml = type === 'application/yaml' || type === 'application/apply-patch+yaml' || type === 'text/yaml';
