@@ -10,6 +10,7 @@ import { GarbageCollector } from '../controllers/garbagecollector/index.ts';
 import { NamespaceController } from '../controllers/namespace/index.ts';
 import { logger } from './log.ts';
 import { createWorkloadControllers } from '../controllers/workloads.ts';
+import { createBatchControllers } from '../controllers/batch.ts';
 import { LeaderElector } from '../client/leader-election.ts';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
@@ -28,6 +29,7 @@ export async function runControllerManager(argv: string[]): Promise<number> {
 
   const gc = new GarbageCollector({ client, log });
   const workloads = createWorkloadControllers(client, log);
+  const batch = createBatchControllers(client, log);
   const namespaces = new Informer(client, RESOURCES.find((r) => r.group === '' && r.resource === 'namespaces')!, { log });
   const nsController = new Controller(new NamespaceController({ client, namespaces }), { workers: 2, log }).watch(namespaces);
   const startControllers = async () => {
@@ -35,6 +37,7 @@ export async function runControllerManager(argv: string[]): Promise<number> {
     await namespaces.waitForSync();
     nsController.start();
     await workloads.start();
+    await batch.start();
     await gc.start();
     log('controllers started', { controllers: ['garbagecollector', 'namespace', ...workloads.names] });
   };
@@ -61,6 +64,7 @@ export async function runControllerManager(argv: string[]): Promise<number> {
   namespaces.stop();
   await nsController.stop();
   await workloads.stop();
+  await batch.stop();
   await gc.stop();
   client.close();
   return lost ? 1 : 0;

@@ -1,0 +1,61 @@
+// Wires the batch controllers (Job, CronJob, TTL-after-finished) to shared
+// informers. K8TS_JOB_BACKOFF_BASE_MS overrides the Job controller's first
+// pod-failure backoff (upstream: 10 s), so that end-to-end tests of retries
+// run in seconds.
+import { RESOURCES } from '../api/resources.ts';
+import type { Client } from '../client/rest.ts';
+import { Informer, byNamespace, byOwnerUid } from '../client/informer.ts';
+import { Controller } from '../client/controller.ts';
+import { createRecorder } from '../client/events.ts';
+import { JobController } from './job/index.ts';
+import { CronJobController } from './cronjob/index.ts';
+import { TTLAfterFinishedController } from './ttlafterfinished/index.ts';
+
+const find = (group: string, resource: string) => RESOURCES.find((r) => r.group === group && r.resource === resource)!;
+
+export interface BatchOptions {
+  backoffBaseMs?: number;
+  now?: () => Date;
+}
+
+function envBackoff(): number | undefined {
+  const v = process.env.K8TS_JOB_BACKOFF_BASE_MS;
+  return v && /^\d+$/.test(v) ? Number(v) : undefined;
+}
+
+export function createBatchControllers(client: Client, log: (m: string, f?: Record<string, unknown>) => void, opts: BatchOptions = {}) {
+  const indexers = { namespace: byNamespace, owner: byOwnerUid };
+  const pods = new Informer(client, find('', 'pods'), { indexers, log });
+  const jobs = new Informer(client, find('batch', 'jobs'), { indexers, log });
+  const cronJobs = new Informer(client, find('batch', 'cronjobs'), { indexers, log });
+  const informers = [pods, jobs, cronJobs];
+
+  const jobReconciler = new JobController({ client, jobs, pods, recorder: createRecorder(client, 'job-controller', { log }), now: opts.now, backoffBaseMs: opts.backoffBaseMs ?? envBackoff() });
+  const cjReconciler = new CronJobController({ client, cronJobs, jobs, recorder: createRecorder(client, 'cronjob-controller', { log }), now: opts.now });
+  const ttlReconciler = new TTLAfterFinishedController({ client, jobs, now: opts.now, log });
+
+  const jobController = new Controller(jobReconciler, { workers: 4, log }).watch(jobs);
+  const cjController = new Controller(cjReconciler, { workers: 2, log }).watch(cronJobs);
+  const ttlController = new Controller(ttlReconciler, { workers: 2, log }).watch(jobs);
+  pods.on({
+    add: (p) => { jobReconciler.observePod(undefined, p, false); for (const k of jobReconciler.jobsOfPod(p)) jobController.queue.add(k); },
+    update: (o, p) => { jobReconciler.observePod(o, p, false); for (const k of new Set([...jobReconciler.jobsOfPod(o), ...jobReconciler.jobsOfPod(p)])) jobController.queue.add(k); },
+    delete: (p) => { jobReconciler.observePod(undefined, p, true); for (const k of jobReconciler.jobsOfPod(p)) jobController.queue.add(k); },
+  });
+  const toCronJob = (j: any) => { for (const k of cjReconciler.cronJobOfJob(j)) cjController.queue.add(k); };
+  jobs.on({ add: toCronJob, update: (_o, j) => toCronJob(j), delete: toCronJob });
+
+  const controllers = [jobController, cjController, ttlController];
+  return {
+    names: ['job', 'cronjob', 'ttl-after-finished'],
+    async start() {
+      for (const i of informers) i.start();
+      await Promise.all(informers.map((i) => i.waitForSync()));
+      for (const c of controllers) c.start();
+    },
+    async stop() {
+      for (const i of informers) i.stop();
+      await Promise.all(controllers.map((c) => c.stop()));
+    },
+  };
+}
