@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { parse } from 'yaml';
-import { startCluster, destroyCluster } from '../support/cluster.ts';
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { startCluster, destroyCluster, K8TS } from '../support/cluster.ts';
 import type { TestCluster } from '../support/cluster.ts';
 
 /** Every non-null value in `want` is in `got` (servers add defaults and metadata; arrays must match in length). */
@@ -46,8 +48,21 @@ const CREATES: { args: string[]; get: string[]; check?: (obj: any) => void }[] =
 
 describe('kubectl typed clients send protobuf bodies', { timeout: 240_000 }, () => {
   let c: TestCluster;
+  let hollow: ChildProcess | undefined;
   before(async () => { c = await startCluster(); });
-  after(async () => { await destroyCluster(c); });
+  after(async () => {
+    hollow?.kill('SIGTERM');
+    await destroyCluster(c);
+  });
+
+  async function until(what: string, ms: number, ok: () => Promise<boolean>): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (Date.now() < deadline) {
+      if (await ok()) return;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.fail(`timed out waiting for ${what}`);
+  }
 
   for (const t of CREATES) {
     it(`kubectl ${t.args.join(' ')}`, async () => {
@@ -72,6 +87,18 @@ describe('kubectl typed clients send protobuf bodies', { timeout: 240_000 }, () 
     const who = JSON.parse(await c.k(['auth', 'whoami', '-o', 'json']));
     assert.equal(who.kind, 'SelfSubjectReview');
     assert.ok(who.status.userInfo.username, JSON.stringify(who));
+  });
+
+  it('kubectl drain (Eviction, with DeleteOptions inside)', async () => {
+    hollow = spawn(K8TS, ['hollow', '--kubeconfig', c.kubeconfig, '--nodes', '1'], { stdio: 'ignore', env: { ...process.env, K8TS_LOG: 'quiet' } });
+    await c.k(['create', 'deployment', 'drained', '--image=nginx', '--replicas=1']);
+    const running = async () => (await c.k(['get', 'pods', '-l', 'app=drained', '--field-selector=status.phase=Running', '-o', 'name'])).trim();
+    await until('a Running pod on the hollow node', 60_000, async () => (await running()) !== '');
+    const before = await running();
+    const out = await c.k(['drain', 'hollow-0', '--ignore-daemonsets', '--timeout=60s']);
+    assert.match(out, /evicted/);
+    assert.match(out, /node\/hollow-0 drained/);
+    assert.ok(!(await c.k(['get', 'pods', '-l', 'app=drained', '-o', 'name'])).includes(before), 'the evicted pod is gone');
   });
 
   it('a malformed protobuf body is a 400 BadRequest Status', async () => {
