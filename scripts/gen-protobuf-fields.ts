@@ -5,6 +5,9 @@
 // <dir> holds upstream sources laid out by Go import path:
 //   <dir>/k8s.io/api/<group>/<version>/{generated.proto,*.go}
 //   <dir>/k8s.io/apimachinery/pkg/{apis/meta/v1,api/resource,util/intstr,runtime}/{generated.proto,*.go}
+// Fill it from kubernetes/api and kubernetes/apimachinery checkouts, e.g. for
+// each package: `git show HEAD:apps/v1/generated.proto > <dir>/k8s.io/api/apps/v1/…`
+// (the upstream files are inputs only; they are not kept in this repository).
 // The .proto files give field numbers and wire types. The Go struct tags of
 // the same package give what the .proto cannot: the JSON name (inline
 // embedded structs), omitempty/omitzero, and whether the Go field is a
