@@ -1,0 +1,62 @@
+// The node's pod network: a CNI conflist (bridge with host-local IPAM over
+// the node's podCIDR, then portmap for hostPorts) written where the
+// runtime's CRI plugin reads it. containerd sets up each pod's loopback
+// itself, so the list has no loopback plugin.
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+export interface CniOptions {
+  podCIDR: string;
+  /** Bridge interface name (at most 15 characters). */
+  bridge: string;
+  /** host-local keeps its address leases here rather than in /var/lib/cni. */
+  ipamDataDir: string;
+  networkName?: string;
+  mtu?: number;
+}
+
+export const CONFLIST_NAME = '10-k8ts.conflist';
+
+export function validCIDR(cidr: string): boolean {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+  return !!m && m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) <= 30 && Number(m[5]) >= 8;
+}
+
+export function conflist(o: CniOptions): any {
+  if (!validCIDR(o.podCIDR)) throw new Error(`pod CIDR "${o.podCIDR}" is not an IPv4 CIDR between /8 and /30`);
+  if (!/^[A-Za-z0-9_.-]{1,15}$/.test(o.bridge)) throw new Error(`bridge name "${o.bridge}" must be 1 to 15 characters`);
+  return {
+    cniVersion: '1.0.0',
+    name: o.networkName ?? 'k8ts',
+    plugins: [
+      {
+        type: 'bridge', bridge: o.bridge, isGateway: true, ipMasq: true, hairpinMode: true, ...(o.mtu ? { mtu: o.mtu } : {}),
+        ipam: { type: 'host-local', ranges: [[{ subnet: o.podCIDR }]], routes: [{ dst: '0.0.0.0/0' }], dataDir: o.ipamDataDir },
+      },
+      { type: 'portmap', capabilities: { portMappings: true }, snat: true },
+    ],
+  };
+}
+
+/** Writes the conflist atomically (the runtime watches the directory and must never read half a file). */
+export function writeConflist(confDir: string, o: CniOptions): string {
+  mkdirSync(confDir, { recursive: true });
+  mkdirSync(o.ipamDataDir, { recursive: true });
+  const path = join(confDir, CONFLIST_NAME);
+  const text = `${JSON.stringify(conflist(o), null, 2)}\n`;
+  let old = '';
+  try { old = readFileSync(path, 'utf8'); } catch { old = ''; }
+  if (old === text) return path;
+  writeFileSync(`${path}.tmp`, text);
+  renameSync(`${path}.tmp`, path);
+  return path;
+}
+
+/** Deletes the bridge interface (when the node is torn down for good). */
+export async function removeBridge(name: string): Promise<void> {
+  await promisify(execFile)('ip', ['link', 'delete', name, 'type', 'bridge']).catch((err) => {
+    if (!/Cannot find device|does not exist/.test(String(err?.stderr ?? err))) throw err;
+  });
+}

@@ -1,0 +1,208 @@
+// The kubelet: registers its Node, renews its Lease, lays the pod network's
+// CNI config, watches the pods bound to it and runs each through a pod
+// worker against the container runtime (CRI over gRPC). A relist every
+// second (upstream's PLEG) notices containers that changed state and wakes
+// their pod's worker.
+import { join, resolve } from 'node:path';
+import type { Client } from '../client/rest.ts';
+import { Informer } from '../client/informer.ts';
+import { PODS } from '../hollow/pods.ts';
+import { CriClient } from './cri/client.ts';
+import { writeConflist } from './cni.ts';
+import { hostFacts, NodeAgent, LEASE_RENEW_MS } from './node.ts';
+import { PodWorker } from './pod-worker.ts';
+import type { WorkerContext } from './pod-worker.ts';
+import { Backoff } from './backoff.ts';
+import { LABEL_POD_UID } from './spec.ts';
+import { Prober } from './prober.ts';
+
+export interface KubeletConfig {
+  client: Client;
+  nodeName: string;
+  /** unix:///path/to/containerd.sock */
+  runtimeEndpoint: string;
+  podCIDR: string;
+  rootDir: string;
+  /** Where the runtime reads CNI configs (containerd's cni conf_dir). */
+  cniConfDir: string;
+  bridge?: string;
+  nodeIP?: string;
+  maxPods?: number;
+  labels?: Record<string, string>;
+  clusterDNS?: string[];
+  clusterDomain?: string;
+  cgroupRoot?: string;
+  relistMs?: number;
+  now?: () => Date;
+  log?: (msg: string, fields?: Record<string, unknown>) => void;
+}
+
+export function validateConfig(cfg: KubeletConfig): string[] {
+  const errs: string[] = [];
+  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(cfg.nodeName) || cfg.nodeName.length > 253) errs.push(`node name "${cfg.nodeName}" is not a valid DNS subdomain`);
+  if (!cfg.runtimeEndpoint.startsWith('unix://')) errs.push(`container runtime endpoint "${cfg.runtimeEndpoint}" must be unix:///path`);
+  if (!cfg.rootDir) errs.push('root dir is required');
+  return errs;
+}
+
+export class Kubelet {
+  readonly cri: CriClient;
+  private readonly cfg: Required<Omit<KubeletConfig, 'nodeIP' | 'clusterDNS'>> & Pick<KubeletConfig, 'nodeIP' | 'clusterDNS'>;
+  private readonly informer: Informer;
+  private readonly workers = new Map<string, PodWorker>();
+  private readonly busy = new Set<string>();
+  private readonly dirty = new Set<string>();
+  private readonly fingerprints = new Map<string, string>();
+  private timers: NodeJS.Timeout[] = [];
+  private node!: NodeAgent;
+  private ctx!: WorkerContext;
+  private stopped = false;
+
+  constructor(cfg: KubeletConfig) {
+    const errs = validateConfig(cfg);
+    if (errs.length) throw new Error(`invalid kubelet config: ${errs.join('; ')}`);
+    const rootDir = resolve(cfg.rootDir);
+    this.cfg = {
+      bridge: 'k8ts0', maxPods: 110, labels: {}, clusterDomain: 'cluster.local', cgroupRoot: `/k8ts/${cfg.nodeName}`, relistMs: 1000,
+      now: () => new Date(), log: () => {}, ...cfg, rootDir,
+    };
+    this.cri = new CriClient(cfg.runtimeEndpoint);
+    this.informer = new Informer(cfg.client, PODS, { fieldSelector: `spec.nodeName=${cfg.nodeName}`, log: this.cfg.log });
+  }
+
+  async start(): Promise<void> {
+    const { cfg } = this;
+    const version = await this.cri.version();
+    const host = hostFacts(cfg.rootDir, cfg.nodeIP);
+    writeConflist(cfg.cniConfDir, { podCIDR: cfg.podCIDR, bridge: cfg.bridge, ipamDataDir: join(cfg.rootDir, 'cni/ipam') });
+    this.node = new NodeAgent(cfg.client, {
+      name: cfg.nodeName, podCIDR: cfg.podCIDR, maxPods: cfg.maxPods, labels: cfg.labels, host,
+      runtimeVersion: `${version.runtimeName}://${version.runtimeVersion}`,
+    }, cfg.now);
+    await this.node.register({ runtimeReady: true });
+    await this.node.renewLease();
+    cfg.log('node registered', { node: cfg.nodeName, runtime: `${version.runtimeName}://${version.runtimeVersion}` });
+    this.ctx = {
+      client: cfg.client, cri: this.cri, hostIP: host.internalIP, now: cfg.now, log: cfg.log,
+      restartBackoff: new Backoff(), pullBackoff: new Backoff(),
+      sandbox: { logRoot: join(cfg.rootDir, 'logs/pods'), cgroupRoot: cfg.cgroupRoot, clusterDNS: cfg.clusterDNS, clusterDomain: cfg.clusterDomain },
+    };
+    this.informer.on({
+      add: (p) => this.observe(p),
+      update: (_o, p) => this.observe(p),
+      delete: (p) => this.forget(p),
+    });
+    this.informer.start();
+    await this.informer.waitForSync();
+    this.timers.push(setInterval(() => void this.heartbeat(), LEASE_RENEW_MS));
+    this.timers.push(setInterval(() => void this.relist(), cfg.relistMs));
+  }
+
+  private async heartbeat(): Promise<void> {
+    let ready = true;
+    let message: string | undefined;
+    try {
+      await this.cri.version();
+    } catch (err) {
+      ready = false;
+      message = `container runtime is down: ${String(err)}`;
+    }
+    await this.node.renewLease().catch((err) => this.cfg.log('lease renewal failed', { node: this.cfg.nodeName, error: String(err) }));
+    await this.node.postStatus({ runtimeReady: ready, runtimeMessage: message }).catch((err) => this.cfg.log('node status update failed', { node: this.cfg.nodeName, error: String(err) }));
+  }
+
+  private observe(pod: any): void {
+    const uid = pod.metadata.uid;
+    let w = this.workers.get(uid);
+    if (!w) {
+      w = new PodWorker(pod, this.ctx);
+      this.workers.set(uid, w);
+    } else if (Number(pod.metadata.resourceVersion) >= Number(w.pod.metadata.resourceVersion) || pod.metadata.deletionTimestamp) {
+      w.pod = pod;
+    }
+    this.kick(uid);
+  }
+
+  private forget(pod: any): void {
+    const w = this.workers.get(pod.metadata.uid);
+    if (!w) return;
+    // Deleted without us (a forced delete): tear the pod down at once.
+    w.pod = { ...pod, metadata: { ...pod.metadata, deletionTimestamp: pod.metadata.deletionTimestamp ?? new Date().toISOString(), deletionGracePeriodSeconds: 0 } };
+    this.kick(pod.metadata.uid, true);
+  }
+
+  /** Runs the pod's worker; syncs of one pod never overlap. */
+  private kick(uid: string, gone = false): void {
+    if (this.stopped) return;
+    if (this.busy.has(uid)) {
+      this.dirty.add(uid);
+      return;
+    }
+    const w = this.workers.get(uid);
+    if (!w) return;
+    this.busy.add(uid);
+    const deleting = !!w.pod.metadata.deletionTimestamp;
+    const work = gone ? w.kill(0) : deleting ? w.finishDeletion() : w.sync();
+    work.then(() => {
+      if (gone || deleting) this.workers.delete(uid);
+    }, (err) => {
+      this.cfg.log('pod sync failed', { pod: w.key, error: String(err?.details ?? err?.message ?? err) });
+      w.wakeAt = Date.now() + 1000;
+    }).finally(() => {
+      this.busy.delete(uid);
+      if (this.dirty.delete(uid)) this.kick(uid);
+    });
+  }
+
+  /** Wakes the workers whose containers changed, whose back-off ended, or whose probes are due; removes orphaned sandboxes. */
+  private async relist(): Promise<void> {
+    let containers;
+    let sandboxes;
+    try {
+      containers = await this.cri.listContainers();
+      sandboxes = (await this.cri.listPodSandbox()).items;
+    } catch (err) {
+      this.cfg.log('runtime relist failed', { error: String(err) });
+      return;
+    }
+    const prints = new Map<string, string>();
+    for (const c of containers) {
+      const uid = c.labels[LABEL_POD_UID];
+      if (uid) prints.set(uid, `${prints.get(uid) ?? ''}${c.id}:${c.state};`);
+    }
+    for (const s of sandboxes) {
+      const uid = s.labels[LABEL_POD_UID];
+      if (uid) prints.set(uid, `${prints.get(uid) ?? ''}${s.id}:${s.state};`);
+    }
+    const now = Date.now();
+    for (const [uid, w] of this.workers) {
+      const print = prints.get(uid) ?? '';
+      const changed = print !== this.fingerprints.get(uid);
+      this.fingerprints.set(uid, print);
+      const probeDue = !w.terminated && Prober.periodMs(w.pod) !== undefined;
+      if (changed || (w.wakeAt && now >= w.wakeAt) || probeDue) {
+        w.wakeAt = 0;
+        this.kick(uid);
+      }
+    }
+    for (const uid of [...this.fingerprints.keys()]) if (!this.workers.has(uid) && !prints.has(uid)) this.fingerprints.delete(uid);
+    // Sandboxes of pods this node no longer has (deleted while the kubelet was down).
+    for (const s of sandboxes) {
+      const uid = s.labels[LABEL_POD_UID];
+      if (!uid || this.workers.has(uid) || this.busy.has(uid)) continue;
+      const orphan = new PodWorker({ metadata: { uid, name: s.metadata.name, namespace: s.metadata.namespace }, spec: {} }, this.ctx);
+      this.workers.set(uid, orphan);
+      this.cfg.log('removing orphaned pod sandbox', { pod: `${s.metadata.namespace}/${s.metadata.name}`, sandbox: s.id });
+      this.kick(uid, true);
+    }
+  }
+
+  /** Stops watching and reporting; containers keep running (as when upstream's kubelet restarts). */
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    this.informer.stop();
+    this.cri.close();
+  }
+}

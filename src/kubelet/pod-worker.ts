@@ -1,0 +1,261 @@
+// Drives one pod toward its spec, level-based like upstream's syncPod: each
+// sync reads the runtime's view (sandbox, container instances), makes one
+// step (sandbox, then init containers in order, then app containers, with
+// restart policy and back-off), and posts the resulting status. Deletion
+// stops containers within the grace period, removes them and the sandbox,
+// and then deletes the pod object.
+import { mkdirSync, rmSync } from 'node:fs';
+import type { Client } from '../client/rest.ts';
+import { PODS } from '../hollow/pods.ts';
+import type { CriClient, CriContainerStatus } from './cri/client.ts';
+import { isNotFound } from './cri/client.ts';
+import type { Backoff } from './backoff.ts';
+import { goDuration } from './backoff.ts';
+import { containerConfig, podCgroup, podLogDir, sandboxConfig, LABEL_POD_UID, LABEL_CONTAINER_NAME } from './spec.ts';
+import type { SandboxOptions } from './spec.ts';
+import { podStatus } from './status.ts';
+import type { PodRuntimeView, Waiting } from './status.ts';
+import { removeCgroupTree } from './containerd/daemon.ts';
+import { Prober } from './prober.ts';
+
+export interface WorkerContext {
+  client: Client;
+  cri: CriClient;
+  sandbox: SandboxOptions;
+  hostIP: string;
+  restartBackoff: Backoff;
+  pullBackoff: Backoff;
+  now: () => Date;
+  log: (msg: string, fields?: Record<string, unknown>) => void;
+}
+
+const ns2ms = (ns: string) => Number(BigInt(ns || '0') / 1_000_000n);
+
+export function grpcMessage(err: any): string {
+  const names: Record<number, string> = { 2: 'Unknown', 3: 'InvalidArgument', 4: 'DeadlineExceeded', 5: 'NotFound', 13: 'Internal', 14: 'Unavailable' };
+  return typeof err?.code === 'number' ? `rpc error: code = ${names[err.code] ?? err.code} desc = ${err.details ?? err.message}` : String(err?.message ?? err);
+}
+
+export class PodWorker {
+  pod: any;
+  private readonly ctx: WorkerContext;
+  private readonly waiting = new Map<string, Waiting>();
+  private lastPosted = '';
+  /** When a back-off ends and the worker should look again. */
+  wakeAt = 0;
+  terminated = false;
+  readonly prober: Prober;
+
+  constructor(pod: any, ctx: WorkerContext) {
+    this.pod = pod;
+    this.ctx = ctx;
+    this.prober = new Prober(ctx.cri, ctx.log);
+  }
+
+  get key(): string {
+    return `${this.pod.metadata.namespace}/${this.pod.metadata.name}`;
+  }
+
+  get uid(): string {
+    return this.pod.metadata.uid;
+  }
+
+  private async view(): Promise<{ sandboxes: any[]; instances: Map<string, CriContainerStatus[]>; ips: string[]; ready: boolean }> {
+    const { items } = await this.ctx.cri.listPodSandbox({ labelSelector: { [LABEL_POD_UID]: this.uid } });
+    const sandboxes = items.sort((a, b) => b.metadata.attempt - a.metadata.attempt);
+    const containers = await this.ctx.cri.listContainers({ labelSelector: { [LABEL_POD_UID]: this.uid } });
+    const instances = new Map<string, CriContainerStatus[]>();
+    for (const c of containers) {
+      let s: CriContainerStatus;
+      try {
+        s = await this.ctx.cri.containerStatus(c.id);
+      } catch (err) {
+        if (isNotFound(err)) continue;
+        throw err;
+      }
+      const name = c.labels[LABEL_CONTAINER_NAME] ?? c.metadata.name;
+      if (!instances.has(name)) instances.set(name, []);
+      instances.get(name)!.push(s);
+    }
+    for (const list of instances.values()) list.sort((a, b) => b.metadata.attempt - a.metadata.attempt || Number(BigInt(b.createdAt) - BigInt(a.createdAt)));
+    const live = sandboxes[0]?.state === 'SANDBOX_READY' ? sandboxes[0] : undefined;
+    let ips: string[] = [];
+    if (live) {
+      if (this.pod.spec.hostNetwork) ips = [this.ctx.hostIP];
+      else {
+        const st = await this.ctx.cri.podSandboxStatus(live.id);
+        ips = [st.network?.ip, ...(st.network?.additionalIps ?? []).map((x) => x.ip)].filter((x): x is string => !!x);
+      }
+    }
+    return { sandboxes, instances, ips, ready: !!live };
+  }
+
+  /** One step toward the spec, then a status report. */
+  async sync(): Promise<void> {
+    if (this.terminated) return;
+    let v = await this.view();
+    const phase = this.pod.status?.phase;
+    if (phase === 'Succeeded' || phase === 'Failed') {
+      await this.stopAll(v, 0, false);
+      this.terminated = true;
+      return;
+    }
+    let sandboxId = v.ready ? v.sandboxes[0].id : '';
+    const sbConfig = sandboxConfig(this.pod, v.sandboxes[0] && !v.ready ? v.sandboxes[0].metadata.attempt + 1 : v.sandboxes[0]?.metadata.attempt ?? 0, this.ctx.sandbox);
+    if (!sandboxId) {
+      if (v.sandboxes.length) await this.stopAll(v, 0, true);
+      mkdirSync(podLogDir(this.ctx.sandbox.logRoot, this.pod), { recursive: true });
+      sandboxId = await this.ctx.cri.runPodSandbox(sbConfig);
+      this.ctx.log('pod sandbox started', { pod: this.key, sandbox: sandboxId });
+      v = await this.view();
+    }
+    const policy = this.pod.spec.restartPolicy ?? 'Always';
+    let initsDone = true;
+    for (const c of this.pod.spec.initContainers ?? []) {
+      const latest = v.instances.get(c.name)?.[0];
+      if (latest?.state === 'CONTAINER_EXITED' && latest.exitCode === 0) continue;
+      initsDone = false;
+      if (!latest) await this.start(c, 0, sandboxId, sbConfig, v.ips);
+      else if (latest.state === 'CONTAINER_EXITED' && policy !== 'Never') await this.restart(c, latest, v.instances.get(c.name)!, sandboxId, sbConfig, v.ips);
+      break;
+    }
+    if (initsDone) {
+      for (const c of this.pod.spec.containers ?? []) {
+        const list = v.instances.get(c.name) ?? [];
+        const latest = list[0];
+        if (!latest) await this.start(c, 0, sandboxId, sbConfig, v.ips);
+        else if (latest.state === 'CONTAINER_EXITED' && (policy === 'Always' || (policy === 'OnFailure' && latest.exitCode !== 0))) {
+          await this.restart(c, latest, list, sandboxId, sbConfig, v.ips);
+        } else if (latest.state === 'CONTAINER_RUNNING') {
+          this.waiting.delete(c.name);
+          await this.prober.probe(this.pod, c, latest, v.ips[0] ?? '');
+          if (this.prober.livenessFailed(c.name)) {
+            this.ctx.log('container failed liveness probe, will be restarted', { pod: this.key, container: c.name });
+            await this.ctx.cri.stopContainer(latest.id, this.pod.spec.terminationGracePeriodSeconds ?? 30);
+            this.prober.forget(c.name);
+          }
+        }
+      }
+    }
+    v = await this.view();
+    const view: PodRuntimeView = {
+      sandboxReady: v.ready, podIPs: v.ips, hostIP: this.ctx.hostIP, instances: v.instances, waiting: this.waiting, readiness: this.prober.readiness,
+    };
+    const status = podStatus(this.pod, view, this.ctx.now());
+    await this.post(status);
+    if (status.phase === 'Succeeded' || status.phase === 'Failed') {
+      await this.stopAll(v, 0, false);
+      this.terminated = true;
+    }
+  }
+
+  private async post(status: any): Promise<void> {
+    const text = JSON.stringify(status);
+    if (text === this.lastPosted) return;
+    const updated = await this.ctx.client.patch(PODS, this.pod.metadata.namespace, this.pod.metadata.name,
+      { metadata: { uid: this.uid }, status }, { type: 'merge', subresource: 'status' });
+    this.lastPosted = text;
+    this.pod = updated;
+  }
+
+  /** Pulls the image as the container's imagePullPolicy says; undefined (and a waiting reason) on failure. */
+  private async ensureImage(c: any, sbConfig: any): Promise<string | undefined> {
+    const policy = c.imagePullPolicy ?? (/:latest$|^[^:]*$/.test(c.image.split('/').pop() ?? '') ? 'Always' : 'IfNotPresent');
+    const present = await this.ctx.cri.imageStatus(c.image);
+    if (present && policy !== 'Always') return present.id;
+    if (policy === 'Never') {
+      this.waiting.set(c.name, { reason: 'ErrImageNeverPull', message: `Container image "${c.image}" is not present with pull policy of Never` });
+      return undefined;
+    }
+    const key = `${this.uid}/${c.image}`;
+    const now = Date.now();
+    if (this.ctx.pullBackoff.inBackoffSince(key, now - 1)) {
+      this.waiting.set(c.name, { reason: 'ImagePullBackOff', message: `Back-off pulling image "${c.image}"` });
+      this.wakeAt = now + this.ctx.pullBackoff.remaining(key, now);
+      return undefined;
+    }
+    try {
+      const ref = await this.ctx.cri.pullImage(c.image, sbConfig);
+      this.ctx.pullBackoff.reset(key);
+      return ref;
+    } catch (err) {
+      this.ctx.pullBackoff.next(key, now);
+      this.wakeAt = now + this.ctx.pullBackoff.get(key);
+      this.waiting.set(c.name, { reason: 'ErrImagePull', message: grpcMessage(err) });
+      this.ctx.log('image pull failed', { pod: this.key, image: c.image, error: grpcMessage(err) });
+      return undefined;
+    }
+  }
+
+  private async start(c: any, attempt: number, sandboxId: string, sbConfig: any, ips: string[]): Promise<void> {
+    const image = await this.ensureImage(c, sbConfig);
+    if (!image) return;
+    let id: string;
+    try {
+      id = await this.ctx.cri.createContainer(sandboxId, containerConfig(this.pod, c, attempt, image, ips[0] ?? '', this.ctx.hostIP), sbConfig);
+    } catch (err) {
+      this.waiting.set(c.name, { reason: 'CreateContainerError', message: grpcMessage(err) });
+      return;
+    }
+    try {
+      await this.ctx.cri.startContainer(id);
+      this.waiting.delete(c.name);
+      this.ctx.log('container started', { pod: this.key, container: c.name, attempt });
+    } catch (err) {
+      this.waiting.set(c.name, { reason: 'RunContainerError', message: grpcMessage(err) });
+    }
+  }
+
+  private async restart(c: any, latest: CriContainerStatus, list: CriContainerStatus[], sandboxId: string, sbConfig: any, ips: string[]): Promise<void> {
+    const key = `${this.uid}/${c.name}`;
+    const finished = ns2ms(latest.finishedAt) || Date.now();
+    if (this.ctx.restartBackoff.inBackoffSince(key, finished)) {
+      const p = this.pod.metadata;
+      this.waiting.set(c.name, {
+        reason: 'CrashLoopBackOff',
+        message: `back-off ${goDuration(this.ctx.restartBackoff.get(key))} restarting failed container=${c.name} pod=${p.name}_${p.namespace}(${p.uid})`,
+      });
+      this.wakeAt = Date.now() + this.ctx.restartBackoff.remaining(key, finished);
+      return;
+    }
+    this.ctx.restartBackoff.next(key, finished);
+    // Keep only the instance that just exited: it is the container's lastState.
+    for (const old of list.slice(1)) await this.ctx.cri.removeContainer(old.id).catch((err) => this.ctx.log('could not remove old container', { pod: this.key, error: String(err) }));
+    await this.start(c, latest.metadata.attempt + 1, sandboxId, sbConfig, ips);
+  }
+
+  /** Stops every container (within gracePeriod seconds) and the sandbox; with remove, deletes them too. */
+  private async stopAll(v: { sandboxes: any[]; instances: Map<string, CriContainerStatus[]> }, gracePeriod: number, remove: boolean): Promise<void> {
+    const all = [...v.instances.values()].flat();
+    await Promise.all(all.filter((c) => c.state === 'CONTAINER_RUNNING' || c.state === 'CONTAINER_CREATED')
+      .map((c) => this.ctx.cri.stopContainer(c.id, gracePeriod).catch((err) => { if (!isNotFound(err)) throw err; })));
+    for (const s of v.sandboxes) await this.ctx.cri.stopPodSandbox(s.id).catch((err) => { if (!isNotFound(err)) throw err; });
+    if (!remove) return;
+    for (const c of all) await this.ctx.cri.removeContainer(c.id).catch((err) => { if (!isNotFound(err)) throw err; });
+    for (const s of v.sandboxes) await this.ctx.cri.removePodSandbox(s.id).catch((err) => { if (!isNotFound(err)) throw err; });
+  }
+
+  /** Kills the pod (graceful stop, then removal of containers, sandbox, cgroup and logs). */
+  async kill(gracePeriod: number): Promise<void> {
+    this.terminated = true;
+    const v = await this.view();
+    await this.stopAll(v, gracePeriod, true);
+    removeCgroupTree(podCgroup(this.ctx.sandbox.cgroupRoot, this.uid));
+    rmSync(podLogDir(this.ctx.sandbox.logRoot, this.pod), { recursive: true, force: true });
+    this.ctx.restartBackoff.forgetPrefix(`${this.uid}/`);
+    this.ctx.pullBackoff.forgetPrefix(`${this.uid}/`);
+    this.ctx.log('pod killed', { pod: this.key, gracePeriod });
+  }
+
+  /** The graceful delete: the pod object goes once its containers are gone. */
+  async finishDeletion(): Promise<void> {
+    const grace = this.pod.metadata.deletionGracePeriodSeconds ?? this.pod.spec.terminationGracePeriodSeconds ?? 30;
+    await this.kill(grace);
+    try {
+      await this.ctx.client.delete(PODS, this.pod.metadata.namespace, this.pod.metadata.name, { gracePeriodSeconds: 0, preconditions: { uid: this.uid } });
+    } catch (err) {
+      const code = (err as any)?.status?.code;
+      if (code !== 404 && code !== 409) throw err;
+    }
+  }
+}

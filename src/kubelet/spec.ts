@@ -1,0 +1,141 @@
+// Pod spec to CRI configs: the sandbox (metadata, hostname, DNS, ports,
+// namespaces, cgroup parent, log directory) and each container (command,
+// args, env with $(VAR) expansion and field references, working dir,
+// resources), with the io.kubernetes.* labels the upstream kubelet sets.
+import { milliValue, parseQuantity, unitValue } from '../machinery/quantity.ts';
+
+export const LABEL_POD_UID = 'io.kubernetes.pod.uid';
+export const LABEL_POD_NAME = 'io.kubernetes.pod.name';
+export const LABEL_POD_NAMESPACE = 'io.kubernetes.pod.namespace';
+export const LABEL_CONTAINER_NAME = 'io.kubernetes.container.name';
+
+export interface SandboxOptions {
+  logRoot: string;
+  cgroupRoot: string;
+  clusterDNS?: string[];
+  clusterDomain: string;
+}
+
+export function podLogDir(logRoot: string, pod: any): string {
+  return `${logRoot}/${pod.metadata.namespace}_${pod.metadata.name}_${pod.metadata.uid}`;
+}
+
+export function podCgroup(cgroupRoot: string, uid: string): string {
+  return `${cgroupRoot}/pod${uid}`;
+}
+
+function dnsConfig(pod: any, o: SandboxOptions): any {
+  const policy = pod.spec.dnsPolicy ?? 'ClusterFirst';
+  const custom = pod.spec.dnsConfig ?? {};
+  const useCluster = o.clusterDNS?.length && (policy === 'ClusterFirst' || (policy === 'ClusterFirstWithHostNet' && pod.spec.hostNetwork));
+  if (policy === 'None' || useCluster) {
+    const ns = pod.metadata.namespace;
+    const base = useCluster
+      ? { servers: o.clusterDNS!, searches: [`${ns}.svc.${o.clusterDomain}`, `svc.${o.clusterDomain}`, o.clusterDomain], options: ['ndots:5'] }
+      : { servers: [], searches: [], options: [] };
+    return {
+      servers: [...base.servers, ...(custom.nameservers ?? [])],
+      searches: [...base.searches, ...(custom.searches ?? [])],
+      options: [...base.options, ...(custom.options ?? []).map((x: any) => (x.value !== undefined ? `${x.name}:${x.value}` : x.name))],
+    };
+  }
+  // Default (or no cluster DNS yet): the runtime copies the host's resolv.conf.
+  return undefined;
+}
+
+export function sandboxConfig(pod: any, attempt: number, o: SandboxOptions): any {
+  const m = pod.metadata;
+  const ports = (pod.spec.containers ?? []).flatMap((c: any) => c.ports ?? []).filter((p: any) => p.hostPort)
+    .map((p: any) => ({ protocol: p.protocol ?? 'TCP', containerPort: p.containerPort, hostPort: p.hostPort, hostIp: p.hostIP ?? '' }));
+  return {
+    metadata: { name: m.name, uid: m.uid, namespace: m.namespace, attempt },
+    hostname: pod.spec.hostNetwork ? '' : (pod.spec.hostname ?? m.name).slice(0, 63),
+    logDirectory: podLogDir(o.logRoot, pod),
+    dnsConfig: dnsConfig(pod, o),
+    portMappings: ports,
+    labels: { ...(m.labels ?? {}), [LABEL_POD_NAME]: m.name, [LABEL_POD_NAMESPACE]: m.namespace, [LABEL_POD_UID]: m.uid },
+    annotations: { ...(m.annotations ?? {}), 'kubernetes.io/config.source': 'api' },
+    linux: {
+      cgroupParent: podCgroup(o.cgroupRoot, m.uid),
+      securityContext: {
+        namespaceOptions: { network: pod.spec.hostNetwork ? 'NODE' : 'POD', pid: pod.spec.hostPID ? 'NODE' : pod.spec.shareProcessNamespace ? 'POD' : 'CONTAINER', ipc: pod.spec.hostIPC ? 'NODE' : 'POD' },
+        ...(pod.spec.securityContext?.runAsUser !== undefined ? { runAsUser: { value: pod.spec.securityContext.runAsUser } } : {}),
+      },
+    },
+  };
+}
+
+/** Values of env fieldRefs: the downward API subset a pod can know before its containers run. */
+export function fieldRef(pod: any, path: string, podIP: string, hostIP: string): string {
+  const label = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(path);
+  if (label) return pod.metadata[label[1]]?.[label[2]] ?? '';
+  const map: Record<string, string> = {
+    'metadata.name': pod.metadata.name, 'metadata.namespace': pod.metadata.namespace, 'metadata.uid': pod.metadata.uid,
+    'spec.nodeName': pod.spec.nodeName ?? '', 'spec.serviceAccountName': pod.spec.serviceAccountName ?? '',
+    'status.podIP': podIP, 'status.podIPs': podIP, 'status.hostIP': hostIP, 'status.hostIPs': hostIP,
+  };
+  return map[path] ?? '';
+}
+
+/** Upstream's $(VAR) expansion: $$ escapes, unknown references stay as written. */
+export function expand(s: string, vars: Map<string, string>): string {
+  return s.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (whole, name) => {
+    if (whole === '$$') return '$';
+    return vars.has(name) ? vars.get(name)! : whole;
+  });
+}
+
+export function containerEnv(pod: any, c: any, podIP: string, hostIP: string): { key: string; value: string }[] {
+  const vars = new Map<string, string>();
+  for (const e of c.env ?? []) {
+    let v = '';
+    if (e.value !== undefined) v = expand(e.value, vars);
+    else if (e.valueFrom?.fieldRef) v = fieldRef(pod, e.valueFrom.fieldRef.fieldPath, podIP, hostIP);
+    vars.set(e.name, v);
+  }
+  return [...vars].map(([key, value]) => ({ key, value }));
+}
+
+function resources(c: any): any {
+  const r = c.resources ?? {};
+  const cpuReq = r.requests?.cpu ?? r.limits?.cpu;
+  const shares = cpuReq ? Math.max(2, Math.floor((milliValue(parseQuantity(cpuReq)) * 1024) / 1000)) : 2;
+  const out: any = { cpuShares: shares };
+  if (r.limits?.cpu) {
+    out.cpuPeriod = 100_000;
+    out.cpuQuota = Math.max(1000, Math.floor((milliValue(parseQuantity(r.limits.cpu)) * 100_000) / 1000));
+  }
+  if (r.limits?.memory) out.memoryLimitInBytes = unitValue(parseQuantity(r.limits.memory));
+  return out;
+}
+
+export function containerConfig(pod: any, c: any, attempt: number, imageRef: string, podIP: string, hostIP: string): any {
+  const envs = containerEnv(pod, c, podIP, hostIP);
+  const vars = new Map(envs.map((e) => [e.key, e.value]));
+  const m = pod.metadata;
+  return {
+    metadata: { name: c.name, attempt },
+    image: { image: imageRef, userSpecifiedImage: c.image },
+    command: (c.command ?? []).map((x: string) => expand(x, vars)),
+    args: (c.args ?? []).map((x: string) => expand(x, vars)),
+    workingDir: c.workingDir ?? '',
+    envs,
+    labels: { [LABEL_CONTAINER_NAME]: c.name, [LABEL_POD_NAME]: m.name, [LABEL_POD_NAMESPACE]: m.namespace, [LABEL_POD_UID]: m.uid },
+    annotations: {
+      'io.kubernetes.container.restartCount': String(attempt),
+      'io.kubernetes.container.terminationMessagePath': c.terminationMessagePath ?? '/dev/termination-log',
+      'io.kubernetes.pod.terminationGracePeriod': String(pod.spec.terminationGracePeriodSeconds ?? 30),
+    },
+    logPath: `${c.name}/${attempt}.log`,
+    stdin: !!c.stdin, stdinOnce: !!c.stdinOnce, tty: !!c.tty,
+    linux: {
+      resources: resources(c),
+      securityContext: {
+        privileged: !!c.securityContext?.privileged,
+        namespaceOptions: { network: pod.spec.hostNetwork ? 'NODE' : 'POD', pid: pod.spec.hostPID ? 'NODE' : pod.spec.shareProcessNamespace ? 'POD' : 'CONTAINER', ipc: pod.spec.hostIPC ? 'NODE' : 'POD' },
+        ...((c.securityContext?.runAsUser ?? pod.spec.securityContext?.runAsUser) !== undefined ? { runAsUser: { value: c.securityContext?.runAsUser ?? pod.spec.securityContext?.runAsUser } } : {}),
+        readonlyRootfs: !!c.securityContext?.readOnlyRootFilesystem,
+      },
+    },
+  };
+}

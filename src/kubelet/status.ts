@@ -1,0 +1,136 @@
+// Pod status from what the runtime reports: container statuses (state,
+// lastState, restartCount, ids), the pod phase and the conditions, following
+// upstream's kubelet (getPhase, the condition generators, and the waiting
+// reasons it reports between container starts).
+import type { CriContainerStatus } from './cri/client.ts';
+import { criTime } from './cri/client.ts';
+import { seconds } from '../hollow/nodes.ts';
+
+export interface Waiting {
+  reason: string;
+  message?: string;
+}
+
+/** Everything the runtime and the worker know about one pod at one moment. */
+export interface PodRuntimeView {
+  sandboxReady: boolean;
+  podIPs: string[];
+  hostIP: string;
+  /** Per container name, newest attempt first. */
+  instances: Map<string, CriContainerStatus[]>;
+  /** Waiting reasons the worker decided on (back-off, image pull errors), per container name. */
+  waiting: Map<string, Waiting>;
+  /** Readiness probe results; a running container without a probe is ready. */
+  readiness: Map<string, boolean>;
+}
+
+function terminated(s: CriContainerStatus): any {
+  return {
+    exitCode: s.exitCode, ...(s.reason ? { reason: s.reason } : {}), ...(s.message ? { message: s.message } : {}),
+    startedAt: criTime(s.startedAt) ?? null, finishedAt: criTime(s.finishedAt) ?? null, containerID: `containerd://${s.id}`,
+  };
+}
+
+export function containerStatus(c: any, view: PodRuntimeView, defaultWaiting: string, init: boolean): any {
+  const [latest, previous] = view.instances.get(c.name) ?? [];
+  const base = { name: c.name, image: c.image, imageID: '', ready: false, restartCount: 0, started: false, lastState: {} as any, state: {} as any };
+  if (!latest) {
+    base.state = { waiting: view.waiting.get(c.name) ?? { reason: defaultWaiting } };
+    return base;
+  }
+  const out: any = { ...base, imageID: latest.imageRef, containerID: `containerd://${latest.id}`, restartCount: latest.metadata.attempt };
+  if (latest.state === 'CONTAINER_RUNNING') {
+    out.state = { running: { startedAt: criTime(latest.startedAt) } };
+    out.started = true;
+    out.ready = !init && (view.readiness.get(c.name) ?? true);
+    if (previous?.state === 'CONTAINER_EXITED') out.lastState = { terminated: terminated(previous) };
+  } else if (latest.state === 'CONTAINER_EXITED') {
+    const w = view.waiting.get(c.name);
+    if (w) {
+      out.state = { waiting: w };
+      out.lastState = { terminated: terminated(latest) };
+    } else {
+      out.state = { terminated: terminated(latest) };
+      if (previous?.state === 'CONTAINER_EXITED') out.lastState = { terminated: terminated(previous) };
+    }
+    out.ready = init && latest.exitCode === 0;
+  } else {
+    out.state = { waiting: view.waiting.get(c.name) ?? { reason: 'ContainerCreating' } };
+  }
+  return out;
+}
+
+/** Upstream's getPhase for pods without sidecar (restartable) init containers. */
+export function podPhase(pod: any, init: any[], app: any[]): string {
+  const policy = pod.spec.restartPolicy ?? 'Always';
+  let pendingInit = 0;
+  for (const s of init) {
+    const t = s.state.terminated;
+    if (t && t.exitCode === 0) continue;
+    if (t && policy === 'Never') return 'Failed';
+    if (s.state.waiting?.reason === 'CrashLoopBackOff' && policy === 'Never') return 'Failed';
+    pendingInit++;
+  }
+  if (pendingInit > 0) return 'Pending';
+  let running = 0, waiting = 0, stopped = 0, succeeded = 0;
+  for (const s of app) {
+    if (s.state.running) running++;
+    else if (s.state.terminated) {
+      stopped++;
+      if (s.state.terminated.exitCode === 0) succeeded++;
+    } else if (s.state.waiting) {
+      if (s.lastState?.terminated) stopped++;
+      else waiting++;
+    }
+  }
+  if (waiting > 0) return 'Pending';
+  if (running > 0) return 'Running';
+  if (stopped > 0) {
+    if (policy === 'Always') return 'Running';
+    if (stopped === succeeded) return 'Succeeded';
+    if (policy === 'OnFailure') return 'Running';
+    return 'Failed';
+  }
+  return 'Pending';
+}
+
+function condition(type: string, ok: boolean, now: string, previous: any[], reason?: string, message?: string): any {
+  const old = previous.find((p) => p.type === type);
+  const status = ok ? 'True' : 'False';
+  return {
+    type, status, lastProbeTime: null, lastTransitionTime: old && old.status === status ? old.lastTransitionTime : now,
+    ...(reason ? { reason } : {}), ...(message ? { message } : {}),
+  };
+}
+
+export function podStatus(pod: any, view: PodRuntimeView, now: Date): any {
+  const t = seconds(now);
+  const inits: any[] = pod.spec.initContainers ?? [];
+  const apps: any[] = pod.spec.containers ?? [];
+  const initStatuses = inits.map((c) => containerStatus(c, view, 'PodInitializing', true));
+  const initsDone = initStatuses.every((s) => s.state.terminated?.exitCode === 0);
+  const appStatuses = apps.map((c) => containerStatus(c, view, initsDone ? 'ContainerCreating' : 'PodInitializing', false));
+  const phase = podPhase(pod, initStatuses, appStatuses);
+  const prev: any[] = pod.status?.conditions ?? [];
+  const terminal = phase === 'Succeeded' || phase === 'Failed';
+  const incomplete = initStatuses.filter((s) => !(s.state.terminated?.exitCode === 0)).map((s) => s.name);
+  const unready = appStatuses.filter((s) => !s.ready).map((s) => s.name);
+  const readyMsg = unready.length ? `containers with unready status: [${unready.join(' ')}]` : undefined;
+  const conditions = [
+    condition('PodReadyToStartContainers', view.sandboxReady, t, prev),
+    condition('Initialized', incomplete.length === 0, t, prev, incomplete.length ? 'ContainersNotInitialized' : undefined,
+      incomplete.length ? `containers with incomplete status: [${incomplete.join(' ')}]` : undefined),
+    terminal && unready.length ? condition('Ready', false, t, prev, 'PodCompleted') : condition('Ready', !unready.length, t, prev, readyMsg && 'ContainersNotReady', readyMsg),
+    terminal && unready.length ? condition('ContainersReady', false, t, prev, 'PodCompleted') : condition('ContainersReady', !unready.length, t, prev, readyMsg && 'ContainersNotReady', readyMsg),
+    prev.find((c) => c.type === 'PodScheduled') ?? condition('PodScheduled', true, t, prev),
+  ];
+  const ip = view.podIPs[0];
+  return {
+    phase, conditions,
+    hostIP: view.hostIP, hostIPs: [{ ip: view.hostIP }],
+    podIP: ip ?? null, podIPs: ip ? view.podIPs.map((i) => ({ ip: i })) : null,
+    startTime: pod.status?.startTime ?? t,
+    ...(inits.length ? { initContainerStatuses: initStatuses } : {}),
+    containerStatuses: appStatuses,
+  };
+}
