@@ -157,6 +157,16 @@ spec:
     assert.equal(j.status.failed, 1);
   });
 
+  it('fails a Job past activeDeadlineSeconds with DeadlineExceeded, counting its stopped pods', async () => {
+    await c.k(['apply', '-f', '-'], { input: jobYaml('slow', '  activeDeadlineSeconds: 2', { 'hollow.k8ts.io/run-seconds': '600' }) });
+    await c.k(['wait', '--for=condition=failed', 'job/slow', '--timeout=30s']);
+    const j = await job('slow');
+    assert.equal(cond(j, 'Failed').reason, 'DeadlineExceeded');
+    assert.equal(cond(j, 'Failed').message, 'Job was active longer than specified deadline');
+    assert.equal(j.status.failed, 1);
+    assert.equal(j.status.active, undefined);
+  });
+
   it('suspends (deleting active pods) and resumes a Job', async () => {
     await c.k(['apply', '-f', '-'], { input: jobYaml('nap', '  parallelism: 2\n  completions: 2', { 'hollow.k8ts.io/run-seconds': '600' }) });
     await until('2 running pods', 20_000, async () => (await job('nap')).status?.ready === 2);
