@@ -93,19 +93,20 @@ async function main(): Promise<void> {
   }
   const nodesReadyS = (Date.now() - tNodes) / 1000;
 
-  // Watch pods to time startup: creation timestamp (client clock at create) to Running.
+  // Watch pods to time startup: from the pod's creation (the client's create
+  // call for bound pods; the watch's first sight of it for controller-made
+  // pods, whose creationTimestamp has only 1 s resolution) to Running.
   const createdAt = new Map<string, number>();
+  const done = new Set<string>();
   const startup: number[] = [];
   const watch = client.watch(PODS, '', { resourceVersion: '0' }, (ev) => {
     const p = ev.object;
-    if (ev.type === 'DELETED' || p?.status?.phase !== 'Running') return;
+    if (ev.type === 'DELETED' || !p?.metadata) return;
     const key = `${p.metadata.namespace}/${p.metadata.name}`;
-    const gen = p.metadata.generateName ? `${p.metadata.namespace}/${p.metadata.ownerReferences?.[0]?.name ?? ''}` : key;
-    const t = createdAt.get(key) ?? createdAt.get(gen);
-    if (t !== undefined && !createdAt.has(`done:${key}`)) {
-      createdAt.set(`done:${key}`, 1);
-      startup.push(Date.now() - t);
-    }
+    if (!createdAt.has(key)) createdAt.set(key, Date.now());
+    if (p.status?.phase !== 'Running' || done.has(key)) return;
+    done.add(key);
+    startup.push(Date.now() - createdAt.get(key)!);
   });
 
   const deployments = Math.ceil(totalPods / perDep);
@@ -124,7 +125,6 @@ async function main(): Promise<void> {
         await new Promise((r) => setTimeout(r, interval));
       }
     } else {
-      createdAt.set(`${ns}/${name}`, Date.now());
       void timed('create', 'deployments', () => client.create(DEP, ns, {
         metadata: { name, labels }, spec: { replicas: perDep, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'c', image: 'registry.local/pause:1' }] } } },
       }));

@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseAllDocuments } from 'yaml';
 import {
-  StatusError, newBadRequest, newRequestEntityTooLarge, newInternalError,
+  StatusError, newBadRequest, newUnsupportedMediaType, newRequestEntityTooLarge, newInternalError,
 } from '../machinery/errors.ts';
 import { decodeProtobuf } from './protobuf/decode.ts';
 
@@ -59,6 +59,9 @@ export function decodeBody(body: Buffer, contentType: string | undefined): unkno
   if (text.trim() === '') throw newBadRequest('the request body is empty');
   checkDepth(text);
   const isYaml = type === 'application/yaml' || type === 'application/apply-patch+yaml' || type === 'text/yaml';
+  if (!isYaml && type !== '' && type !== 'application/json' && !type.endsWith('+json')) {
+    throw newUnsupportedMediaType(type, ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf']);
+  }
   if (!isYaml) {
     try {
       return JSON.parse(text);
