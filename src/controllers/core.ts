@@ -1,0 +1,107 @@
+// Wires the core controllers (ServiceAccount, Endpoints, EndpointSlice,
+// node lifecycle and taint eviction) to shared informers, so each resource
+// is listed and watched once however many of them read it.
+import { RESOURCES } from '../api/resources.ts';
+import type { Client } from '../client/rest.ts';
+import { Informer, byNamespace, byNodeName, keyOf } from '../client/informer.ts';
+import { Controller } from '../client/controller.ts';
+import { createRecorder } from '../client/events.ts';
+import { ServiceAccountController } from './serviceaccount/index.ts';
+import { EndpointsController } from './endpoints/index.ts';
+import { EndpointSliceController, byManagedService, ZONE_LABEL } from './endpointslice/index.ts';
+import { NodeLifecycleController } from './nodelifecycle/index.ts';
+import { NoScheduleTaints } from './nodelifecycle/noschedule.ts';
+import { TaintEvictionController } from './nodelifecycle/tainteviction.ts';
+
+const find = (group: string, resource: string) => RESOURCES.find((r) => r.group === group && r.resource === resource)!;
+
+export interface CoreControllerOptions {
+  /** --node-monitor-period (5 s). */
+  nodeMonitorPeriodMs?: number;
+  /** --node-monitor-grace-period (50 s upstream since 1.32). */
+  nodeMonitorGracePeriodMs?: number;
+  /** --node-startup-grace-period (60 s). */
+  nodeStartupGracePeriodMs?: number;
+  /** --node-eviction-rate (0.1 nodes/s per zone). */
+  nodeEvictionRate?: number;
+  /** --secondary-node-eviction-rate (0.01). */
+  secondaryNodeEvictionRate?: number;
+  /** --large-cluster-size-threshold (50). */
+  largeClusterSizeThreshold?: number;
+  /** --unhealthy-zone-threshold (0.55). */
+  unhealthyZoneThreshold?: number;
+  /** --max-endpoints-per-slice (100). */
+  maxEndpointsPerSlice?: number;
+  /** --concurrent-endpoint-syncs / --concurrent-service-endpoint-syncs / --concurrent-serviceaccount-token-syncs (5 each). */
+  workers?: number;
+}
+
+export function createCoreControllers(client: Client, log: (m: string, f?: Record<string, unknown>) => void, opts: CoreControllerOptions = {}) {
+  const workers = opts.workers ?? 5;
+  const namespaces = new Informer(client, find('', 'namespaces'), { log });
+  const serviceAccounts = new Informer(client, find('', 'serviceaccounts'), { log });
+  const services = new Informer(client, find('', 'services'), { indexers: { namespace: byNamespace }, log });
+  const pods = new Informer(client, find('', 'pods'), { indexers: { namespace: byNamespace, node: byNodeName }, log });
+  const endpoints = new Informer(client, find('', 'endpoints'), { log });
+  const slices = new Informer(client, find('discovery.k8s.io', 'endpointslices'), { indexers: { service: byManagedService }, log });
+  const nodes = new Informer(client, find('', 'nodes'), { log });
+  const leases = new Informer(client, find('coordination.k8s.io', 'leases'), { namespace: 'kube-node-lease', log });
+  const informers = [namespaces, serviceAccounts, services, pods, endpoints, slices, nodes, leases];
+
+  const saReconciler = new ServiceAccountController({ client, namespaces, serviceAccounts });
+  const saController = new Controller(saReconciler, { workers, log }).watch(namespaces);
+  serviceAccounts.on({ delete: (sa) => { for (const k of saReconciler.namespaceOfDeleted(sa)) saController.queue.add(k); } });
+
+  const epReconciler = new EndpointsController({ client, services, pods, endpoints });
+  const epController = new Controller(epReconciler, { workers, log }).watch(services);
+  endpoints.on({ delete: (ep) => epController.queue.add(keyOf(ep)) });
+
+  const sliceReconciler = new EndpointSliceController({ client, services, pods, nodes, slices, maxEndpointsPerSlice: opts.maxEndpointsPerSlice });
+  const sliceController = new Controller(sliceReconciler, { workers, log }).watch(services);
+  const sliceChanged = (s: any) => { for (const k of byManagedService(s)) sliceController.queue.add(k); };
+  slices.on({ add: sliceChanged, update: (_o, s) => sliceChanged(s), delete: sliceChanged });
+  nodes.on({
+    // A node's zone is copied into every endpoint on it.
+    update: (o, n) => {
+      if (o.metadata.labels?.[ZONE_LABEL] === n.metadata.labels?.[ZONE_LABEL]) return;
+      for (const svc of services.list()) sliceController.queue.add(keyOf(svc));
+    },
+  });
+
+  for (const [ctl, rec] of [[epController, epReconciler], [sliceController, sliceReconciler]] as const) {
+    pods.on({
+      add: (p) => { for (const k of rec.servicesForPod(p)) ctl.queue.add(k); },
+      update: (o, p) => { for (const k of rec.servicesForPod(p, o)) ctl.queue.add(k); },
+      delete: (p) => { for (const k of rec.servicesForPod(p)) ctl.queue.add(k); },
+    });
+  }
+
+  const lifecycle = new NodeLifecycleController({
+    client, nodes, leases, pods, recorder: createRecorder(client, 'node-controller', { log }), log,
+    nodeMonitorPeriodMs: opts.nodeMonitorPeriodMs, nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs,
+    nodeStartupGracePeriodMs: opts.nodeStartupGracePeriodMs, nodeEvictionRate: opts.nodeEvictionRate,
+    secondaryNodeEvictionRate: opts.secondaryNodeEvictionRate, largeClusterSizeThreshold: opts.largeClusterSizeThreshold,
+    unhealthyZoneThreshold: opts.unhealthyZoneThreshold,
+  });
+  lifecycle.register();
+  const noSchedule = new Controller(new NoScheduleTaints({ client, nodes }), { workers: 1, log }).watch(nodes);
+  const eviction = new TaintEvictionController({ client, nodes, pods, recorder: createRecorder(client, 'taint-eviction-controller', { log }), log });
+  eviction.register();
+
+  const controllers = [saController, epController, sliceController, noSchedule];
+  return {
+    names: ['serviceaccount', 'endpoints', 'endpointslice', 'node-lifecycle-controller', 'taint-eviction-controller'],
+    async start() {
+      for (const i of informers) i.start();
+      await Promise.all(informers.map((i) => i.waitForSync()));
+      for (const c of controllers) c.start();
+      lifecycle.start();
+    },
+    async stop() {
+      for (const i of informers) i.stop();
+      eviction.stop();
+      await lifecycle.stop();
+      await Promise.all(controllers.map((c) => c.stop()));
+    },
+  };
+}

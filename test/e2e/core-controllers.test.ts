@@ -1,0 +1,204 @@
+// The core controllers (ServiceAccount, Endpoints, EndpointSlice, node
+// lifecycle, taint eviction) against a real server and hollow nodes, checked
+// with the real kubectl. Until the controller manager runs them, the test
+// runs them in-process through the ordinary client, with short node grace
+// periods so that a node going silent is noticed within seconds.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { startCluster, destroyCluster, killGroup, K8TS } from '../support/cluster.ts';
+import type { TestCluster } from '../support/cluster.ts';
+import { Client } from '../../src/client/rest.ts';
+import { loadKubeconfig } from '../../src/client/kubeconfig.ts';
+import { createCoreControllers } from '../../src/controllers/core.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined | false>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    await sleep(250);
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
+}
+
+const WEB = `
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: web, namespace: core-e2e }
+spec:
+  replicas: 3
+  selector: { matchLabels: { app: web } }
+  template:
+    metadata: { labels: { app: web } }
+    spec:
+      containers:
+      - name: web
+        image: registry.local/web:1
+        ports: [{ name: http, containerPort: 8080 }]
+---
+apiVersion: v1
+kind: Service
+metadata: { name: web, namespace: core-e2e, labels: { tier: front } }
+spec:
+  selector: { app: web }
+  ports:
+  - { name: http, port: 80, targetPort: http }
+  - { name: admin, port: 9090, targetPort: 9091 }
+`;
+
+describe('core controllers', { timeout: 90_000 }, () => {
+  let c: TestCluster;
+  let hollow: ChildProcess;
+  let client: Client;
+  let core: ReturnType<typeof createCoreControllers>;
+  const logs: string[] = [];
+  const json = async (args: string[]) => JSON.parse(await c.k([...args, '-o', 'json']));
+
+  before(async () => {
+    c = await startCluster();
+    hollow = spawn(K8TS, ['hollow', '--kubeconfig', c.kubeconfig, '--nodes', '3', '--zones', '3'], { stdio: 'ignore', detached: true, env: { ...process.env, K8TS_LOG: 'quiet' } });
+    client = new Client(loadKubeconfig(c.kubeconfig, 'core-controllers-e2e'));
+    // Hollow nodes renew their Lease every 10 s: the grace period must outlast that.
+    core = createCoreControllers(client, (m, f) => logs.push(`${m} ${JSON.stringify(f ?? {})}`), { nodeMonitorPeriodMs: 1000, nodeMonitorGracePeriodMs: 14_000 });
+    await core.start();
+    await until('3 Ready hollow nodes', 30_000, async () => (await c.k(['get', 'nodes', '--no-headers'])).split('\n').filter((l) => /\sReady\s/.test(l)).length === 3);
+    await c.k(['create', 'namespace', 'core-e2e']);
+  });
+  after(async () => {
+    await core?.stop();
+    client?.close();
+    if (hollow) killGroup(hollow);
+    await destroyCluster(c);
+    if (process.env.K8TS_TEST_LOG) process.stderr.write(logs.join('\n') + '\n');
+  });
+
+  it('gives every namespace a default ServiceAccount, and recreates it', async () => {
+    const uid = await until('the default ServiceAccount', 10_000, async () => (await c.k(['-n', 'core-e2e', 'get', 'sa', 'default', '-o', 'jsonpath={.metadata.uid}'])).trim());
+    await c.k(['-n', 'core-e2e', 'delete', 'sa', 'default']);
+    const again = await until('a new default ServiceAccount', 10_000, async () => {
+      const r = await c.kubectl(['-n', 'core-e2e', 'get', 'sa', 'default', '-o', 'jsonpath={.metadata.uid}']);
+      return r.code === 0 && r.stdout.trim() !== uid && r.stdout.trim();
+    });
+    assert.notEqual(again, uid);
+  });
+
+  it('publishes Endpoints and EndpointSlices of a Service and follows its pods', async () => {
+    await c.k(['apply', '-f', '-'], { input: WEB });
+    const ep = await until('3 ready addresses', 30_000, async () => {
+      const e = await json(['-n', 'core-e2e', 'get', 'endpoints', 'web']);
+      return e.subsets?.[0]?.addresses?.length === 3 && e;
+    });
+    assert.equal(ep.subsets.length, 1);
+    assert.deepEqual(ep.subsets[0].ports.map((p: any) => [p.name, p.port, p.protocol]).sort(), [['admin', 9091, 'TCP'], ['http', 8080, 'TCP']]);
+    const a = ep.subsets[0].addresses[0];
+    assert.match(a.ip, /^10\.6\d\.\d+\.\d+$/);
+    assert.match(a.nodeName, /^hollow-\d$/);
+    assert.equal(a.targetRef.kind, 'Pod');
+    assert.match(a.targetRef.name, /^web-/);
+    assert.equal(ep.metadata.labels.tier, 'front');
+    assert.ok(Date.parse(ep.metadata.annotations?.['endpoints.kubernetes.io/last-change-trigger-time']) > 0, JSON.stringify(ep.metadata));
+    assert.match(await c.k(['-n', 'core-e2e', 'get', 'endpoints', 'web']), /^web\s+(10\.\S+:(8080|9091),?){2}/m);
+
+    const slices = (await json(['-n', 'core-e2e', 'get', 'endpointslices', '-l', 'kubernetes.io/service-name=web'])).items;
+    assert.equal(slices.length, 1);
+    const s = slices[0];
+    assert.match(s.metadata.name, /^web-[a-z0-9]{5}$/);
+    assert.equal(s.metadata.generateName, 'web-');
+    assert.equal(s.metadata.labels['endpointslice.kubernetes.io/managed-by'], 'endpointslice-controller.k8s.io');
+    assert.equal(s.metadata.labels.tier, 'front');
+    assert.equal(s.addressType, 'IPv4');
+    const svcUid = (await c.k(['-n', 'core-e2e', 'get', 'svc', 'web', '-o', 'jsonpath={.metadata.uid}'])).trim();
+    assert.deepEqual(s.metadata.ownerReferences, [{ apiVersion: 'v1', kind: 'Service', name: 'web', uid: svcUid, controller: true, blockOwnerDeletion: true }]);
+    assert.equal(s.endpoints.length, 3);
+    for (const e of s.endpoints) {
+      assert.deepEqual(e.conditions, { ready: true, serving: true, terminating: false });
+      assert.match(e.zone, /^zone-\d$/);
+      assert.match(e.nodeName, /^hollow-\d$/);
+    }
+    assert.deepEqual(s.ports.map((p: any) => [p.name, p.port]).sort(), [['admin', 9091], ['http', 8080]]);
+
+    await c.k(['-n', 'core-e2e', 'scale', 'deployment/web', '--replicas=1']);
+    await until('1 address and 1 endpoint', 30_000, async () => {
+      const e = await json(['-n', 'core-e2e', 'get', 'endpoints', 'web']);
+      const sl = (await json(['-n', 'core-e2e', 'get', 'endpointslices', '-l', 'kubernetes.io/service-name=web'])).items;
+      return e.subsets?.[0]?.addresses?.length === 1 && sl.length === 1 && sl[0].endpoints.length === 1;
+    });
+  });
+
+  it('leaves the Endpoints of a selector-less Service alone and cleans up after a deleted Service', async () => {
+    await c.k(['apply', '-f', '-'], { input: `
+apiVersion: v1
+kind: Service
+metadata: { name: external, namespace: core-e2e }
+spec: { ports: [{ port: 5432 }] }
+---
+apiVersion: v1
+kind: Endpoints
+metadata: { name: external, namespace: core-e2e }
+subsets: [{ addresses: [{ ip: 192.0.2.10 }], ports: [{ port: 5432 }] }]
+` });
+    await sleep(1500);
+    assert.equal((await c.k(['-n', 'core-e2e', 'get', 'endpoints', 'external', '-o', 'jsonpath={.subsets[0].addresses[0].ip}'])).trim(), '192.0.2.10');
+    assert.equal((await json(['-n', 'core-e2e', 'get', 'endpointslices', '-l', 'kubernetes.io/service-name=external'])).items.length, 0);
+
+    await c.k(['-n', 'core-e2e', 'delete', 'service', 'web']);
+    await until('the Endpoints and slices of web gone', 20_000, async () => {
+      const r = await c.kubectl(['-n', 'core-e2e', 'get', 'endpoints', 'web']);
+      const sl = (await json(['-n', 'core-e2e', 'get', 'endpointslices', '-l', 'kubernetes.io/service-name=web'])).items;
+      return r.code !== 0 && /NotFound/.test(r.stderr) && sl.length === 0;
+    });
+  });
+
+  it('marks a silent node Unknown, taints it, evicts what does not tolerate it, and recovers', async () => {
+    const pod = (name: string, tolerations: unknown[]) => JSON.stringify({
+      apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'core-e2e', labels: { app: 'pinned' } },
+      spec: { nodeName: 'hollow-1', tolerations, containers: [{ name: 'c', image: 'registry.local/x:1' }] },
+    });
+    const unreachable = { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute' };
+    await c.k(['create', '-f', '-'], { input: pod('intolerant', []) });
+    await c.k(['create', '-f', '-'], { input: pod('patient', [{ ...unreachable, tolerationSeconds: 4 }]) });
+    await c.k(['create', '-f', '-'], { input: pod('forever', [unreachable]) });
+    await c.k(['apply', '-f', '-'], { input: 'apiVersion: v1\nkind: Service\nmetadata: { name: pinned, namespace: core-e2e }\nspec: { selector: { app: pinned }, ports: [{ port: 80 }] }\n' });
+    await c.k(['-n', 'core-e2e', 'wait', '--for=condition=Ready', 'pod/intolerant', 'pod/patient', 'pod/forever', '--timeout=20s']);
+
+    await c.k(['annotate', 'node', 'hollow-1', 'hollow.k8ts.io/heartbeat=stop']);
+    const node = await until('hollow-1 Unknown and tainted', 30_000, async () => {
+      const n = await json(['get', 'node', 'hollow-1']);
+      const keys = (n.spec.taints ?? []).map((t: any) => `${t.key}:${t.effect}`);
+      return keys.includes('node.kubernetes.io/unreachable:NoExecute') && keys.includes('node.kubernetes.io/unreachable:NoSchedule') && n;
+    });
+    const ready = node.status.conditions.find((x: any) => x.type === 'Ready');
+    assert.deepEqual([ready.status, ready.reason, ready.message], ['Unknown', 'NodeStatusUnknown', 'Kubelet stopped posting node status.']);
+    for (const t of ['MemoryPressure', 'DiskPressure', 'PIDPressure']) assert.equal(node.status.conditions.find((x: any) => x.type === t).status, 'Unknown');
+    assert.match(await c.k(['get', 'node', 'hollow-1']), /^hollow-1\s+NotReady\s/m);
+    assert.match(await c.k(['get', 'events', '--field-selector', 'involvedObject.name=hollow-1,reason=NodeNotReady', '-o', 'jsonpath={.items[*].message}']),
+      /Node hollow-1 status is now: NodeNotReady/);
+
+    await until('intolerant evicted at once', 10_000, async () => (await c.kubectl(['-n', 'core-e2e', 'get', 'pod', 'intolerant'])).code !== 0);
+    const forever = await json(['-n', 'core-e2e', 'get', 'pod', 'forever']);
+    assert.equal(forever.status.conditions.find((x: any) => x.type === 'Ready').status, 'False');
+    const ep = await json(['-n', 'core-e2e', 'get', 'endpoints', 'pinned']);
+    assert.ok((ep.subsets?.[0]?.notReadyAddresses ?? []).some((a: any) => a.targetRef.name === 'forever'), JSON.stringify(ep.subsets));
+    await until('patient evicted after its tolerationSeconds', 15_000, async () => (await c.kubectl(['-n', 'core-e2e', 'get', 'pod', 'patient'])).code !== 0);
+    const evictions = await c.k(['-n', 'core-e2e', 'get', 'events', '--field-selector', 'reason=TaintManagerEviction', '-o', 'jsonpath={.items[*].message}']);
+    assert.match(evictions, /Marking for deletion Pod core-e2e\/intolerant/);
+    assert.match(evictions, /Marking for deletion Pod core-e2e\/patient/);
+    assert.equal((await c.kubectl(['-n', 'core-e2e', 'get', 'pod', 'forever'])).code, 0, 'a pod that tolerates forever stays');
+
+    await c.k(['annotate', 'node', 'hollow-1', 'hollow.k8ts.io/heartbeat-']);
+    await until('hollow-1 Ready and untainted', 20_000, async () => {
+      const n = await json(['get', 'node', 'hollow-1']);
+      const r = n.status.conditions.find((x: any) => x.type === 'Ready');
+      return r.status === 'True' && (n.spec.taints ?? []).length === 0;
+    });
+  });
+});
