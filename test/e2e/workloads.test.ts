@@ -101,4 +101,73 @@ describe('workload controllers', { timeout: 240_000 }, () => {
     await c.k(['rollout', 'resume', 'deployment/web']);
     assert.match(await c.k(['rollout', 'status', 'deployment/web', '--timeout=90s']), /successfully rolled out/);
   });
+
+  it('rolls 10 replicas with maxSurge 2 and maxUnavailable 1 within those bounds at every moment', async () => {
+    const yaml = (image: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: roll}
+spec:
+  replicas: 10
+  selector: {matchLabels: {app: roll}}
+  strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 2, maxUnavailable: 1}}
+  template:
+    metadata: {labels: {app: roll}}
+    spec: {containers: [{name: c, image: ${image}}]}
+`;
+    await c.k(['apply', '-f', '-'], { input: yaml('registry.local/roll:1') });
+    await c.k(['rollout', 'status', 'deployment/roll', '--timeout=90s']);
+    // Every pod object of the Deployment that exists and is not terminating,
+    // and which of them are available (Ready), as a watcher sees them.
+    const live = new Map<string, boolean>();
+    let maxPods = 0;
+    let minAvailable = Infinity;
+    const close = await http.watch('/api/v1/namespaces/default/pods?watch=1&labelSelector=app%3Droll', (ev) => {
+      const p = ev.object;
+      if (ev.type === 'DELETED' || p.metadata.deletionTimestamp) live.delete(p.metadata.name);
+      else live.set(p.metadata.name, (p.status?.conditions ?? []).some((x: any) => x.type === 'Ready' && x.status === 'True'));
+      maxPods = Math.max(maxPods, live.size);
+      if (live.size >= 10) minAvailable = Math.min(minAvailable, [...live.values()].filter(Boolean).length);
+    });
+    try {
+      await sleep(500);
+      await c.k(['set', 'image', 'deployment/roll', 'c=registry.local/roll:2']);
+      assert.match(await c.k(['rollout', 'status', 'deployment/roll', '--timeout=120s']), /successfully rolled out/);
+    } finally {
+      close();
+    }
+    assert.ok(maxPods <= 12, `saw ${maxPods} pods at once (maxSurge 2 allows 12)`);
+    assert.ok(maxPods > 10, `the watcher never saw the surge (${maxPods} pods at most)`);
+    assert.ok(minAvailable >= 9, `saw only ${minAvailable} available (maxUnavailable 1 requires 9)`);
+    const images = (await c.k(['get', 'pods', '-l', 'app=roll', '-o', 'jsonpath={.items[*].spec.containers[0].image}'])).trim().split(' ');
+    assert.equal(images.length, 10);
+    assert.ok(images.every((i) => i === 'registry.local/roll:2'), images.join(' '));
+  });
+
+  it('replaces a deleted managed pod within 2 s', async () => {
+    const victim = (await c.k(['get', 'pods', '-l', 'app=roll', '-o', 'jsonpath={.items[0].metadata.name}'])).trim();
+    await c.k(['delete', 'pod', victim, '--wait=false']);
+    const t0 = Date.now();
+    let names: string[] = [];
+    while (Date.now() - t0 < 2000) {
+      const pods = JSON.parse(await c.k(['get', 'pods', '-l', 'app=roll', '-o', 'json'])).items;
+      names = pods.filter((p: any) => !p.metadata.deletionTimestamp).map((p: any) => p.metadata.name);
+      if (names.length === 10 && !names.includes(victim)) break;
+      await sleep(100);
+    }
+    assert.equal(names.length, 10, `pods after 2 s: ${names.join(' ')}`);
+    assert.ok(!names.includes(victim));
+  });
+
+  it('deletes a namespace holding 100 objects, then the namespace', async () => {
+    const docs = [`apiVersion: v1\nkind: Namespace\nmetadata: {name: crowded}`];
+    for (let i = 0; i < 60; i++) docs.push(`apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-${i}, namespace: crowded}\ndata: {i: "${i}"}`);
+    for (let i = 0; i < 30; i++) docs.push(`apiVersion: v1\nkind: Secret\nmetadata: {name: s-${i}, namespace: crowded}\nstringData: {i: "${i}"}`);
+    for (let i = 0; i < 10; i++) docs.push(`apiVersion: v1\nkind: Service\nmetadata: {name: svc-${i}, namespace: crowded}\nspec: {ports: [{port: 80}]}`);
+    await c.k(['apply', '-f', '-'], { input: docs.join('\n---\n') });
+    assert.equal((await c.k(['get', 'cm,secret,svc', '-n', 'crowded', '-o', 'name'])).trim().split('\n').filter((l) => !l.includes('kube-root-ca')).length, 100);
+    await c.k(['delete', 'namespace', 'crowded', '--timeout=60s']);
+    const r = await c.kubectl(['get', 'namespace', 'crowded']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /namespaces "crowded" not found/);
+  });
 });
