@@ -127,6 +127,7 @@ spec:
       else live.set(p.metadata.name, (p.status?.conditions ?? []).some((x: any) => x.type === 'Ready' && x.status === 'True'));
       maxPods = Math.max(maxPods, live.size);
       if (live.size >= 10) minAvailable = Math.min(minAvailable, [...live.values()].filter(Boolean).length);
+      if (process.env.DEBUG_ROLL) console.error(ev.type, p.metadata.name, p.metadata.deletionTimestamp ? 'terminating' : '', live.get(p.metadata.name), live.size, [...live.values()].filter(Boolean).length);
     });
     try {
       await sleep(500);

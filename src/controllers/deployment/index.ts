@@ -231,7 +231,10 @@ export class DeploymentController implements Reconciler {
         budget -= cut;
       }
     }
-    const available = all.reduce((n, rs) => n + (rs.status?.availableReplicas ?? 0), 0);
+    // A ReplicaSet's status can still count pods its spec has just let go
+    // (this sync's cuts, or the last one's not yet acted on); counting them
+    // would cut below maxUnavailable, so no more than spec.replicas count.
+    const available = all.reduce((n, rs) => n + Math.min(rs.status?.availableReplicas ?? 0, replicasOf(rs)), 0);
     let scaleDown = available - minAvailable;
     for (const rs of byAge) {
       if (scaleDown <= 0) break;
