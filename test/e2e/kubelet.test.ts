@@ -159,6 +159,42 @@ describe('kubelet on containerd', { timeout: 180_000 }, () => {
     assert.match(await c.k(['get', 'pod', 'crasher']), /^crasher\s+0\/1\s+CrashLoopBackOff\s+\d+/m);
   });
 
+  it('reports ErrImagePull, then ImagePullBackOff, for an image no registry has', async () => {
+    await c.k(['create', '-f', '-'], { input: pod('nopull', { containers: [{ name: 'main', image: 'k8ts.invalid/none:1' }] }) });
+    const reasons = new Set<string>();
+    await until('ImagePullBackOff', 40_000, async () => {
+      const x = JSON.parse(await c.k(['get', 'pod', 'nopull', '-o', 'json']));
+      const w = x.status?.containerStatuses?.[0]?.state?.waiting;
+      if (w?.reason) reasons.add(w.reason);
+      if (w?.reason === 'ImagePullBackOff') assert.equal(w.message, 'Back-off pulling image "k8ts.invalid/none:1"');
+      return reasons.has('ImagePullBackOff');
+    });
+    assert.equal(JSON.parse(await c.k(['get', 'pod', 'nopull', '-o', 'json'])).status.phase, 'Pending');
+    await c.k(['delete', 'pod', 'nopull', '--timeout=30s']);
+  });
+
+  it('readiness follows an exec probe; an httpGet probe reaches the pod IP', async () => {
+    await c.k(['create', '-f', '-'], {
+      input: pod('probed', {
+        containers: [
+          { name: 'gate', image: BUSYBOX, command: ['sleep', '3600'], readinessProbe: { exec: { command: ['test', '-f', '/tmp/ready'] }, periodSeconds: 1, failureThreshold: 1 } },
+          { name: 'web', image: BUSYBOX, command: ['sh', '-c', 'echo ok > /tmp/index.html && exec httpd -f -p 8080 -h /tmp'], readinessProbe: { httpGet: { path: '/', port: 8080 }, periodSeconds: 1 } },
+        ],
+      }),
+    });
+    const notReady = await until('containers running, gate unready', 40_000, async () => {
+      const x = JSON.parse(await c.k(['get', 'pod', 'probed', '-o', 'json']));
+      const [gate, web] = x.status?.containerStatuses ?? [];
+      return gate?.state?.running && web?.ready === true && gate.ready === false ? x : undefined;
+    });
+    assert.equal(notReady.status.conditions.find((x: any) => x.type === 'Ready').message, 'containers with unready status: [gate]');
+    const id = notReady.status.containerStatuses[0].containerID.slice('containerd://'.length);
+    await cri.execSync(id, ['touch', '/tmp/ready'], 5);
+    await c.k(['wait', '--for=condition=Ready', 'pod/probed', '--timeout=30s']);
+    assert.match(await c.k(['get', 'pod', 'probed']), /^probed\s+2\/2\s+Running\s+0\s/m);
+    await c.k(['delete', 'pod', 'probed', '--timeout=30s']);
+  });
+
   it('deleting a pod stops and removes its containers and sandbox', async () => {
     const uid = JSON.parse(await c.k(['get', 'pod', 'sleeper', '-o', 'json'])).metadata.uid;
     const mine = { 'io.kubernetes.pod.uid': uid };
