@@ -102,13 +102,10 @@ export class TaintEvictionController {
     }
     const key = `${ns}/${name}`;
     const existing = this.work.get(key);
-    let start = now;
-    if (existing) {
-      // Keep the earlier deadline; tolerations that shrink move it closer.
-      start = existing.createdAt;
-      if (start + d.seconds * 1000 < now + d.seconds * 1000) return;
-      this.cancel(ns, name);
-    }
+    // An eviction already scheduled keeps its time, as upstream's does (its start is always earlier than now).
+    if (existing && existing.createdAt + d.seconds * 1000 < now + d.seconds * 1000) return;
+    const start = existing ? existing.createdAt : now;
+    if (existing) this.cancel(ns, name);
     this.schedule(ns, name, start, start + d.seconds * 1000);
   }
 
