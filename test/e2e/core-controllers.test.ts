@@ -180,14 +180,23 @@ subsets: [{ addresses: [{ ip: 192.0.2.10 }], ports: [{ port: 5432 }] }]
     assert.deepEqual([ready.status, ready.reason, ready.message], ['Unknown', 'NodeStatusUnknown', 'Kubelet stopped posting node status.']);
     for (const t of ['MemoryPressure', 'DiskPressure', 'PIDPressure']) assert.equal(node.status.conditions.find((x: any) => x.type === t).status, 'Unknown');
     assert.match(await c.k(['get', 'node', 'hollow-1']), /^hollow-1\s+NotReady\s/m);
-    assert.match(await c.k(['get', 'events', '--field-selector', 'involvedObject.name=hollow-1,reason=NodeNotReady', '-o', 'jsonpath={.items[*].message}']),
+    assert.match(await c.k(['get', 'events', '--field-selector', 'involvedObject.kind=Node,involvedObject.name=hollow-1,reason=NodeNotReady', '-o', 'jsonpath={.items[*].message}']),
       /Node hollow-1 status is now: NodeNotReady/);
+    assert.match(await c.k(['get', 'events', '--field-selector', 'involvedObject.kind=Node,involvedObject.name=hollow-1,reason=RegisteredNode', '-o', 'jsonpath={.items[*].source.component}']),
+      /node-controller/);
 
     await until('intolerant evicted at once', 10_000, async () => (await c.kubectl(['-n', 'core-e2e', 'get', 'pod', 'intolerant'])).code !== 0);
     const forever = await json(['-n', 'core-e2e', 'get', 'pod', 'forever']);
     assert.equal(forever.status.conditions.find((x: any) => x.type === 'Ready').status, 'False');
     const ep = await json(['-n', 'core-e2e', 'get', 'endpoints', 'pinned']);
     assert.ok((ep.subsets?.[0]?.notReadyAddresses ?? []).some((a: any) => a.targetRef.name === 'forever'), JSON.stringify(ep.subsets));
+    assert.match(await c.k(['-n', 'core-e2e', 'get', 'events', '--field-selector', 'involvedObject.kind=Pod,involvedObject.name=forever,reason=NodeNotReady', '-o', 'jsonpath={.items[*].type} {.items[*].message}']),
+      /Warning Node is not ready/);
+    await until('forever not ready in its EndpointSlice', 10_000, async () => {
+      const sl = (await json(['-n', 'core-e2e', 'get', 'endpointslices', '-l', 'kubernetes.io/service-name=pinned'])).items;
+      const e = sl.flatMap((x: any) => x.endpoints ?? []).find((x: any) => x.targetRef.name === 'forever');
+      return e && e.conditions.ready === false && e.conditions.serving === false && e.zone === 'zone-1';
+    });
     await until('patient evicted after its tolerationSeconds', 15_000, async () => (await c.kubectl(['-n', 'core-e2e', 'get', 'pod', 'patient'])).code !== 0);
     const evictions = await c.k(['-n', 'core-e2e', 'get', 'events', '--field-selector', 'reason=TaintManagerEviction', '-o', 'jsonpath={.items[*].message}']);
     assert.match(evictions, /Marking for deletion Pod core-e2e\/intolerant/);

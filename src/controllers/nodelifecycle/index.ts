@@ -19,6 +19,8 @@ import { ZoneTainter } from './zone-tainter.ts';
 
 const NODES = RESOURCES.find((r) => r.group === '' && r.resource === 'nodes')!;
 const EXCLUDE_DISRUPTION = 'node.kubernetes.io/exclude-disruption';
+/** Items of a list carry no kind: events get an explicit reference. */
+const nodeRef = (name: string, uid: string) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name, uid } });
 
 export interface NodeLifecycleConfig {
   client: Client;
@@ -42,7 +44,8 @@ export class NodeLifecycleController {
   readonly health: NodeHealthTracker;
   private readonly cfg: NodeLifecycleConfig;
   private readonly now: () => number;
-  private readonly known = new Set<string>();
+  /** Nodes seen so far, name → uid (for the RemovingNode event). */
+  private readonly known = new Map<string, string>();
   private readonly zoneStates = new Map<string, ZoneState>();
   private readonly tainters = new Map<string, ZoneTainter>();
   private readonly retryNotReady = new Set<string>();
@@ -100,16 +103,16 @@ export class NodeLifecycleController {
     const names = new Set(nodes.map((n) => n.metadata.name));
     for (const n of nodes) {
       if (this.known.has(n.metadata.name)) continue;
-      this.known.add(n.metadata.name);
-      this.cfg.recorder.event(n, 'Normal', 'RegisteredNode', `Node ${n.metadata.name} event: Registered Node ${n.metadata.name} in Controller`);
+      this.known.set(n.metadata.name, n.metadata.uid);
+      this.cfg.recorder.event(nodeRef(n.metadata.name, n.metadata.uid), 'Normal', 'RegisteredNode', `Node ${n.metadata.name} event: Registered Node ${n.metadata.name} in Controller`);
       this.tainter(zoneKey(n));
       await this.markReachable(n);
     }
-    for (const name of [...this.known]) {
+    for (const [name, uid] of [...this.known]) {
       if (names.has(name)) continue;
       this.known.delete(name);
       this.health.forget(name);
-      this.cfg.recorder.event({ apiVersion: 'v1', kind: 'Node', metadata: { name, uid: name } }, 'Normal', 'RemovingNode', `Node ${name} event: Removing Node ${name} from Controller`);
+      this.cfg.recorder.event(nodeRef(name, uid), 'Normal', 'RemovingNode', `Node ${name} event: Removing Node ${name} from Controller`);
     }
     const zones = new Map<string, (string | undefined)[]>();
     for (let node of nodes) {
@@ -139,7 +142,7 @@ export class NodeLifecycleController {
       await this.processTaintBasedEviction(node, result.observed.status);
       const name = node.metadata.name;
       const flipped = result.current.status !== 'True' && result.observed.status === 'True';
-      if (flipped) this.cfg.recorder.event(node, 'Normal', 'NodeNotReady', `Node ${name} status is now: NodeNotReady`);
+      if (flipped) this.cfg.recorder.event(nodeRef(name, node.metadata.uid), 'Normal', 'NodeNotReady', `Node ${name} status is now: NodeNotReady`);
       if (flipped || (this.retryNotReady.has(name) && result.observed.status !== 'True')) {
         try {
           await markPodsNotReady(this.cfg.client, this.cfg.recorder, this.cfg.pods.byIndex('node', name), name, this.now());

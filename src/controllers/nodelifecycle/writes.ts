@@ -47,7 +47,7 @@ export async function markPodsNotReady(client: Client, recorder: Recorder, pods:
       errors.push(err);
       continue;
     }
-    recorder.event(pod, 'Warning', 'NodeNotReady', 'Node is not ready');
+    recorder.event({ apiVersion: 'v1', kind: 'Pod', metadata: pod.metadata }, 'Warning', 'NodeNotReady', 'Node is not ready');
   }
   if (errors.length) throw new Error(`could not mark ${errors.length} pod(s) not ready: ${String(errors[0])}`);
 }
