@@ -60,3 +60,31 @@ export async function removeBridge(name: string): Promise<void> {
     if (!/Cannot find device|does not exist/.test(String(err?.stderr ?? err))) throw err;
   });
 }
+
+/**
+ * portmap leaves its host-wide chains (CNI-HOSTPORT-*) and the jumps to them
+ * after the last pod goes. Removes them when no pod on the host publishes a
+ * hostPort any more (portmap makes them again on its next ADD); returns
+ * whether it did.
+ */
+export async function removeIdleHostportChains(): Promise<boolean> {
+  const ipt = (args: string[]) => promisify(execFile)('iptables', ['-w', '-t', 'nat', ...args]);
+  let dnat: string;
+  try {
+    dnat = (await ipt(['-S', 'CNI-HOSTPORT-DNAT'])).stdout;
+  } catch {
+    return false; // no such chain: nothing to do
+  }
+  if (dnat.split('\n').some((l) => l.startsWith('-A '))) return false;
+  const jumps: [string, string[]][] = [
+    ['PREROUTING', ['-m', 'addrtype', '--dst-type', 'LOCAL', '-j', 'CNI-HOSTPORT-DNAT']],
+    ['OUTPUT', ['-m', 'addrtype', '--dst-type', 'LOCAL', '-j', 'CNI-HOSTPORT-DNAT']],
+    ['POSTROUTING', ['-m', 'comment', '--comment', 'CNI portfwd requiring masquerade', '-j', 'CNI-HOSTPORT-MASQ']],
+  ];
+  for (const [chain, rule] of jumps) await ipt(['-D', chain, ...rule]).catch(() => undefined);
+  for (const chain of ['CNI-HOSTPORT-DNAT', 'CNI-HOSTPORT-MASQ', 'CNI-HOSTPORT-SETMARK']) {
+    await ipt(['-F', chain]).catch(() => undefined);
+    await ipt(['-X', chain]).catch(() => undefined);
+  }
+  return true;
+}

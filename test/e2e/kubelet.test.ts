@@ -6,10 +6,11 @@
 // runtime.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
+import { get } from 'node:http';
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { startCluster, destroyCluster, ROOT } from '../support/cluster.ts';
+import { startCluster, destroyCluster, freePort, ROOT } from '../support/cluster.ts';
 import type { TestCluster } from '../support/cluster.ts';
 import { startTestContainerd } from '../support/containerd.ts';
 import type { TestContainerd } from '../support/containerd.ts';
@@ -38,6 +39,16 @@ function pod(name: string, spec: Record<string, unknown>): string {
 }
 
 const BUSYBOX = 'k8ts.local/busybox:1';
+
+function httpGet(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    get(url, { timeout: 2000 }, (res) => {
+      let body = '';
+      res.on('data', (d) => { body += d; });
+      res.on('end', () => resolve(body));
+    }).on('error', reject).on('timeout', function (this: any) { this.destroy(new Error('timeout')); });
+  });
+}
 
 describe('kubelet on containerd', { timeout: 180_000 }, () => {
   let c: TestCluster;
@@ -193,6 +204,22 @@ describe('kubelet on containerd', { timeout: 180_000 }, () => {
     await c.k(['wait', '--for=condition=Ready', 'pod/probed', '--timeout=30s']);
     assert.match(await c.k(['get', 'pod', 'probed']), /^probed\s+2\/2\s+Running\s+0\s/m);
     await c.k(['delete', 'pod', 'probed', '--timeout=30s']);
+  });
+
+  it('publishes a hostPort on the node IP through portmap, and removes its rules with the pod', async () => {
+    const hostPort = await freePort();
+    await c.k(['create', '-f', '-'], {
+      input: pod('hostport', { containers: [{ name: 'web', image: BUSYBOX, command: ['sh', '-c', 'echo hostport-ok > /tmp/index.html && exec httpd -f -p 80 -h /tmp'], ports: [{ containerPort: 80, hostPort }] }] }),
+    });
+    await c.k(['wait', '--for=condition=Ready', 'pod/hostport', '--timeout=60s']);
+    const node = JSON.parse(await c.k(['get', 'node', NODE, '-o', 'json']));
+    const ip = node.status.addresses.find((a: any) => a.type === 'InternalIP').address;
+    const body = await until('the hostPort answers', 20_000, () => httpGet(`http://${ip}:${hostPort}/`));
+    assert.equal(body, 'hostport-ok\n');
+    const rules = () => execFileSync('iptables-save', ['-t', 'nat']).toString().split('\n').filter((l) => l.includes(`--dport ${hostPort}`));
+    assert.ok(rules().length > 0, 'portmap added no DNAT rule');
+    await c.k(['delete', 'pod', 'hostport', '--timeout=30s']);
+    assert.deepEqual(rules(), []);
   });
 
   it('deleting a pod stops and removes its containers and sandbox', async () => {

@@ -4,11 +4,11 @@
 // CNI removes veths, IPs and portmap/masquerade rules), stops containerd,
 // kills any shim left of it with its containers, unmounts what is mounted
 // under the directory, removes it, and deletes the test's bridge and pod
-// cgroups.
+// cgroups, and portmap's host-wide chains once no pod uses them.
 import { mkdtempSync } from 'node:fs';
 import { startContainerdWithImages, removeCgroupTree } from '../../src/kubelet/containerd/daemon.ts';
 import type { Containerd } from '../../src/kubelet/containerd/daemon.ts';
-import { removeBridge } from '../../src/kubelet/cni.ts';
+import { removeBridge, removeIdleHostportChains } from '../../src/kubelet/cni.ts';
 
 export interface TestContainerd extends Containerd {
   /** A bridge name and cgroup root no other test run uses. */
@@ -32,6 +32,7 @@ export async function startTestContainerd(): Promise<TestContainerd> {
     async cleanup() {
       await c.stop();
       await removeBridge(bridge);
+      await removeIdleHostportChains();
       removeCgroupTree(cgroupRoot);
     },
   };
