@@ -12,6 +12,7 @@ import { newTimeout } from '../machinery/errors.ts';
 import { WatchCache } from './watch-cache.ts';
 import { ResourceStore } from './registry/store.ts';
 import { AdmissionChain } from './admission/index.ts';
+import { defaultTolerationSeconds } from './admission/default-toleration-seconds.ts';
 import type { AdmissionPlugin } from './admission/index.ts';
 import { namespaceLifecycle } from './admission/namespace-lifecycle.ts';
 import { serviceAllocation } from './admission/service-allocation.ts';
@@ -68,6 +69,7 @@ export async function startApiServer(config: ApiServerConfig): Promise<ApiServer
   };
   const plugins: AdmissionPlugin[] = [
     namespaceLifecycle(getNamespace),
+    defaultTolerationSeconds(),
     serviceAllocation({
       serviceCIDR: config.serviceCIDR ?? '10.43.0.0/16',
       nodePortRange: config.nodePortRange ?? [30000, 32767],

@@ -11,6 +11,8 @@ import { NamespaceController } from '../controllers/namespace/index.ts';
 import { logger } from './log.ts';
 import { createWorkloadControllers } from '../controllers/workloads.ts';
 import { createBatchControllers } from '../controllers/batch.ts';
+import { createCoreControllers } from '../controllers/core.ts';
+import { parseDurationMs } from './duration.ts';
 import { LeaderElector } from '../client/leader-election.ts';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
@@ -18,11 +20,24 @@ import { randomUUID } from 'node:crypto';
 export async function runControllerManager(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv, strict: true,
-    options: { kubeconfig: { type: 'string' }, 'leader-elect': { type: 'boolean', default: true }, 'no-leader-elect': { type: 'boolean', default: false } },
+    options: {
+      kubeconfig: { type: 'string' }, 'leader-elect': { type: 'boolean', default: true }, 'no-leader-elect': { type: 'boolean', default: false },
+      'node-monitor-period': { type: 'string', default: '5s' }, 'node-monitor-grace-period': { type: 'string', default: '50s' },
+      'node-startup-grace-period': { type: 'string', default: '60s' },
+    },
   });
   if (!values.kubeconfig) {
     process.stderr.write('k8ts controller-manager: --kubeconfig PATH is required\n');
     return 2;
+  }
+  const durations: Record<string, number> = {};
+  for (const flag of ['node-monitor-period', 'node-monitor-grace-period', 'node-startup-grace-period'] as const) {
+    const ms = parseDurationMs(values[flag]!);
+    if (ms === undefined) {
+      process.stderr.write(`k8ts controller-manager: --${flag} must be a duration such as 40s or 1m30s, not "${values[flag]}"\n`);
+      return 2;
+    }
+    durations[flag] = ms;
   }
   const log = logger('controller-manager');
   const client = new Client(loadKubeconfig(values.kubeconfig, 'k8ts-controller-manager'));
@@ -30,6 +45,11 @@ export async function runControllerManager(argv: string[]): Promise<number> {
   const gc = new GarbageCollector({ client, log });
   const workloads = createWorkloadControllers(client, log);
   const batch = createBatchControllers(client, log);
+  const core = createCoreControllers(client, log, {
+    nodeMonitorPeriodMs: durations['node-monitor-period'],
+    nodeMonitorGracePeriodMs: durations['node-monitor-grace-period'],
+    nodeStartupGracePeriodMs: durations['node-startup-grace-period'],
+  });
   const namespaces = new Informer(client, RESOURCES.find((r) => r.group === '' && r.resource === 'namespaces')!, { log });
   const nsController = new Controller(new NamespaceController({ client, namespaces }), { workers: 2, log }).watch(namespaces);
   const startControllers = async () => {
@@ -38,8 +58,9 @@ export async function runControllerManager(argv: string[]): Promise<number> {
     nsController.start();
     await workloads.start();
     await batch.start();
+    await core.start();
     await gc.start();
-    log('controllers started', { controllers: ['garbagecollector', 'namespace', ...workloads.names] });
+    log('controllers started', { controllers: ['garbagecollector', 'namespace', ...workloads.names, ...batch.names, ...core.names] });
   };
 
   let elector: LeaderElector | null = null;
@@ -65,6 +86,7 @@ export async function runControllerManager(argv: string[]): Promise<number> {
   await nsController.stop();
   await workloads.stop();
   await batch.stop();
+  await core.stop();
   await gc.stop();
   client.close();
   return lost ? 1 : 0;

@@ -5,6 +5,7 @@ import { runControllerManager } from './controller-manager.ts';
 import { runHollow } from './hollow.ts';
 import { runScheduler, runExplainScheduling } from './scheduler.ts';
 import { exitWithParent } from './supervisor.ts';
+import { runKubelet } from './kubelet.ts';
 
 type Command = { summary: string; run: (argv: string[]) => Promise<number> };
 
@@ -13,6 +14,7 @@ const commands: Record<string, Command> = {
   'controller-manager': { summary: 'Run the controllers against an apiserver (started by server)', run: runControllerManager },
   scheduler: { summary: 'Run the scheduler against an apiserver (started by server)', run: runScheduler },
   'explain-scheduling': { summary: "Show a pod's last scheduling attempt: filter verdicts, scores, why", run: runExplainScheduling },
+  kubelet: { summary: 'Run a node: register it and run its pods through containerd (started by server)', run: runKubelet },
   hollow: { summary: 'Run simulated nodes (kwok-like) against a cluster', run: runHollow },
   version: { summary: 'Print the k8ts version', run: runVersion },
 };

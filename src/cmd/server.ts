@@ -12,6 +12,8 @@ import { startApiServer } from '../apiserver/server.ts';
 import { firstIP } from '../apiserver/admission/cidr.ts';
 import { logger } from './log.ts';
 import { supervise } from './supervisor.ts';
+import { startLocalAgent } from './local-agent.ts';
+import { hostname } from 'node:os';
 
 const USAGE = `Usage: k8ts server [flags]
 
@@ -23,10 +25,29 @@ Flags:
   --write-kubeconfig PATH      also write the admin kubeconfig here
   --datastore-endpoint URLS    use etcd at these comma-separated endpoints instead of SQLite
   --service-cidr CIDR          Service IP range (default 10.43.0.0/16)
-  --disable-agent              do not run a kubelet on this host
+  --disable-agent              do not run a kubelet (and containerd) on this host
+  --node-name NAME             this host's node name (default: the hostname)
+  --node-labels k=v,...        labels for this host's node
+  --node-ip IP                 this host's node address
+  --cluster-cidr CIDR          pod IP range; this host's node gets its first /24 (default 10.42.0.0/16)
+  --container-runtime-endpoint unix:///PATH
+                               use this CRI socket instead of starting containerd
+  --kube-controller-manager-arg FLAG=VALUE
+                               pass a flag to the controller manager (repeatable)
 `;
 
 export class UsageError extends Error {}
+
+/** The first /24 of an IPv4 range: the pod CIDR of the server's own node. */
+export function firstSlash24(cidr: string): string {
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(cidr);
+  const octets = m ? m.slice(1, 5).map(Number) : [];
+  const bits = m ? Number(m[5]) : NaN;
+  if (!m || octets.some((o) => o > 255) || bits > 24 || bits < 8) throw new UsageError(`--cluster-cidr must be an IPv4 range of /8 to /24, such as 10.42.0.0/16, not "${cidr}"`);
+  const base = ((octets[0]! << 24) | (octets[1]! << 16) | (octets[2]! << 8)) >>> 0;
+  const net = (base & (bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0)) >>> 0;
+  return `${net >>> 24}.${(net >>> 16) & 255}.${(net >>> 8) & 255}.0/24`;
+}
 
 export function parseServerFlags(argv: string[]) {
   const { values } = parseArgs({
@@ -42,6 +63,12 @@ export function parseServerFlags(argv: string[]) {
       'datastore-endpoint': { type: 'string' },
       'service-cidr': { type: 'string', default: '10.43.0.0/16' },
       'disable-agent': { type: 'boolean', default: false },
+      'node-name': { type: 'string', default: hostname().toLowerCase() },
+      'node-labels': { type: 'string' },
+      'node-ip': { type: 'string' },
+      'cluster-cidr': { type: 'string', default: '10.42.0.0/16' },
+      'container-runtime-endpoint': { type: 'string' },
+      'kube-controller-manager-arg': { type: 'string', multiple: true, default: [] },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -56,6 +83,15 @@ export function parseServerFlags(argv: string[]) {
     datastoreEndpoint: values['datastore-endpoint'],
     serviceCIDR: values['service-cidr']!,
     disableAgent: values['disable-agent']!,
+    nodeName: values['node-name']!,
+    nodeLabels: values['node-labels'],
+    nodeIP: values['node-ip'],
+    nodePodCIDR: firstSlash24(values['cluster-cidr']!),
+    runtimeEndpoint: values['container-runtime-endpoint'],
+    controllerManagerArgs: (values['kube-controller-manager-arg'] as string[]).map((a) => {
+      if (!/^[a-z][a-z0-9-]*=/.test(a)) throw new UsageError(`--kube-controller-manager-arg takes FLAG=VALUE (for example node-monitor-grace-period=40s), not "${a}"`);
+      return `--${a}`;
+    }),
     help: values.help!,
   };
 }
@@ -123,11 +159,28 @@ export async function runServer(argv: string[]): Promise<number> {
   // Until RBAC is enforced the controllers act with the admin group's rights.
   const cmCert = await pki.issueClientCert('system:kube-controller-manager', ['system:masters']);
   await writeKubeconfig(cmKubeconfig, { ...kubeconfig, server: `https://127.0.0.1:${server.port}`, certPem: cmCert.certPem, keyPem: cmCert.keyPem });
-  const controllerManager = supervise('controller-manager', ['controller-manager', '--kubeconfig', cmKubeconfig], log);
+  const controllerManager = supervise('controller-manager', ['controller-manager', '--kubeconfig', cmKubeconfig, ...flags.controllerManagerArgs], log);
   const schedCert = await pki.issueClientCert('system:kube-scheduler', ['system:masters']);
   const schedKubeconfig = join(flags.dataDir, 'cred', 'scheduler.kubeconfig');
   await writeKubeconfig(schedKubeconfig, { ...kubeconfig, server: `https://127.0.0.1:${server.port}`, certPem: schedCert.certPem, keyPem: schedCert.keyPem });
   const scheduler = supervise('scheduler', ['scheduler', '--kubeconfig', schedKubeconfig], log);
+  let agent: { stop(): Promise<void> } | undefined;
+  if (!flags.disableAgent) {
+    const nodeCert = await pki.issueClientCert(`system:node:${flags.nodeName}`, ['system:nodes', 'system:masters']);
+    const nodeKubeconfig = join(flags.dataDir, 'cred', 'kubelet.kubeconfig');
+    await writeKubeconfig(nodeKubeconfig, { ...kubeconfig, server: `https://127.0.0.1:${server.port}`, certPem: nodeCert.certPem, keyPem: nodeCert.keyPem });
+    try {
+      agent = await startLocalAgent({
+        dataDir: flags.dataDir, nodeName: flags.nodeName, kubeconfig: nodeKubeconfig, podCIDR: flags.nodePodCIDR,
+        runtimeEndpoint: flags.runtimeEndpoint, nodeLabels: flags.nodeLabels, nodeIP: flags.nodeIP, log,
+      });
+    } catch (err) {
+      await Promise.all([controllerManager.stop(), scheduler.stop()]);
+      await server.close();
+      await backend.close();
+      throw new Error(`the local node could not start: ${(err as Error).message}. Install containerd and runc (scripts/install.sh), pass --container-runtime-endpoint, or run with --disable-agent.`);
+    }
+  }
 
   process.stdout.write(`k8ts server is ready on https://${host}:${server.port}\n` +
     `  export KUBECONFIG=${flags.writeKubeconfig ? resolve(flags.writeKubeconfig) : kubeconfigPath}\n  kubectl get namespaces\n`);
@@ -140,6 +193,7 @@ export async function runServer(argv: string[]): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+  await agent?.stop();
   await Promise.all([controllerManager.stop(), scheduler.stop()]);
   await server.close();
   await backend.close();

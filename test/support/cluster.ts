@@ -44,6 +44,8 @@ export interface TestCluster {
 
 export interface ClusterOptions {
   extraArgs?: string[];
+  /** Run the server's own node (containerd + kubelet) instead of --disable-agent. */
+  agent?: boolean;
   dataDir?: string;
   port?: number;
 }
@@ -93,7 +95,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
   let proc!: ChildProcess;
   const launch = async () => {
     rmSync(kubeconfig, { force: true });
-    proc = spawn(K8TS, ['server', '--data-dir', dataDir, '--https-listen-port', String(port), '--bind-address', '127.0.0.1', '--disable-agent', ...(opts.extraArgs ?? [])], {
+    proc = spawn(K8TS, ['server', '--data-dir', dataDir, '--https-listen-port', String(port), '--bind-address', '127.0.0.1', ...(opts.agent ? [] : ['--disable-agent']), ...(opts.extraArgs ?? [])], {
       // Its own process group, so that stop() can take down the components
       // it spawned even when the server itself was killed with SIGKILL.
       detached: true,

@@ -1,0 +1,51 @@
+// The node half of `k8ts server` (and later `k8ts agent`): a private
+// containerd under the data dir (unless an existing CRI endpoint is given)
+// and a supervised `k8ts kubelet` child. stop() leaves nothing behind: the
+// kubelet, the pods (torn down through CRI, so CNI undoes its rules), the
+// containerd, its mounts, the bridge and the pods' cgroups.
+import { join } from 'node:path';
+import { startContainerdWithImages, removeCgroupTree } from '../kubelet/containerd/daemon.ts';
+import type { Containerd } from '../kubelet/containerd/daemon.ts';
+import { removeBridge, removeIdleHostportChains } from '../kubelet/cni.ts';
+import { supervise } from './supervisor.ts';
+import type { Log } from './log.ts';
+
+export interface LocalAgentOptions {
+  dataDir: string;
+  nodeName: string;
+  kubeconfig: string;
+  podCIDR: string;
+  /** An existing CRI socket (unix:///…); without it a private containerd is started. */
+  runtimeEndpoint?: string;
+  nodeLabels?: string;
+  nodeIP?: string;
+  log: Log;
+}
+
+export const BRIDGE = 'k8ts0';
+
+export async function startLocalAgent(o: LocalAgentOptions): Promise<{ stop(): Promise<void> }> {
+  let containerd: Containerd | undefined;
+  let endpoint = o.runtimeEndpoint;
+  if (!endpoint) {
+    containerd = await startContainerdWithImages({ dir: join(o.dataDir, 'agent', 'containerd') });
+    endpoint = containerd.endpoint;
+    o.log('containerd started', { endpoint });
+  }
+  const cgroupRoot = `/k8ts/${o.nodeName}`;
+  const args = ['kubelet', '--kubeconfig', o.kubeconfig, '--node-name', o.nodeName, '--container-runtime-endpoint', endpoint,
+    '--pod-cidr', o.podCIDR, '--root-dir', join(o.dataDir, 'agent', 'kubelet'), '--cni-bridge', BRIDGE, '--cgroup-root', cgroupRoot,
+    ...(containerd ? ['--cni-conf-dir', containerd.cniConfDir] : []),
+    ...(o.nodeLabels ? ['--node-labels', o.nodeLabels] : []), ...(o.nodeIP ? ['--node-ip', o.nodeIP] : [])];
+  const kubelet = supervise('kubelet', args, o.log);
+  return {
+    async stop() {
+      await kubelet.stop();
+      if (!containerd) return;
+      await containerd.stop();
+      await removeBridge(BRIDGE).catch(() => undefined);
+      await removeIdleHostportChains().catch(() => undefined);
+      removeCgroupTree(cgroupRoot);
+    },
+  };
+}

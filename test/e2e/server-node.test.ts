@@ -1,0 +1,85 @@
+// `k8ts server` without --disable-agent, as the README starts it: the one
+// command leaves a Ready node that runs real containers through its own
+// containerd, and stopping the server leaves nothing behind.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { startCluster, destroyCluster, run } from '../support/cluster.ts';
+import type { TestCluster } from '../support/cluster.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const NODE = 'e2e-server-node';
+
+async function until<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined | false>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(300);
+  }
+}
+
+describe('k8ts server with its own node', { timeout: 240_000 }, () => {
+  let c: TestCluster | undefined;
+  before(async () => {
+    c = await startCluster({ agent: true, extraArgs: ['--node-name', NODE, '--cluster-cidr', '10.199.0.0/16'] });
+  });
+  after(async () => { await destroyCluster(c); });
+
+  it('registers a Ready node with the host\'s capacity and containerd as its runtime', async () => {
+    const node = await until('the node to be Ready', 60_000, async () => {
+      const r = await c!.kubectl(['get', 'node', NODE, '-o', 'json']);
+      if (r.code !== 0) return false;
+      const n = JSON.parse(r.stdout);
+      return n.status?.conditions?.some((x: any) => x.type === 'Ready' && x.status === 'True') && n;
+    });
+    assert.match(node.status.nodeInfo.containerRuntimeVersion, /^containerd:\/\//);
+    assert.equal(node.spec.podCIDR, '10.199.0.0/24');
+    assert.ok(Number(node.status.capacity.cpu) >= 1);
+    assert.equal(node.status.capacity.pods, '110');
+  });
+
+  it('runs a Deployment of real containers that answer on their pod IPs, behind a Service\'s endpoints', async () => {
+    await c!.k(['create', 'deployment', 'web', '--image=k8ts.local/busybox:1', '--replicas=2', '--', 'httpd', '-f', '-p', '8080']);
+    await c!.k(['expose', 'deployment', 'web', '--port=80', '--target-port=8080']);
+    await c!.k(['rollout', 'status', 'deployment/web', '--timeout=90s']);
+    const pods = JSON.parse(await c!.k(['get', 'pods', '-l', 'app=web', '-o', 'json'])).items;
+    assert.equal(pods.length, 2);
+    for (const p of pods) {
+      assert.equal(p.spec.nodeName, NODE);
+      assert.match(p.status.podIP, /^10\.199\.0\.\d+$/);
+      assert.match(p.status.containerStatuses[0].containerID, /^containerd:\/\//);
+      // httpd answers (a 404 for / is an answer: the container is really serving).
+      const r = await run('busybox', ['wget', '-q', '-T', '5', '-O', '-', `http://${p.status.podIP}:8080/`], {});
+      assert.match(r.stderr + r.stdout, /404|^$/, `wget ${p.status.podIP}: ${r.stderr}`);
+    }
+    const ips = await until('two endpoint addresses', 30_000, async () => {
+      const out = (await c!.k(['get', 'endpoints', 'web', '-o', 'jsonpath={.subsets[*].addresses[*].ip}'])).trim();
+      return out.split(' ').length === 2 && out;
+    });
+    assert.deepEqual(ips.split(' ').sort(), pods.map((p: any) => p.status.podIP).sort());
+  });
+
+  it('runs a pod to completion', async () => {
+    await c!.k(['run', 'once', '--image=k8ts.local/busybox:1', '--restart=Never', '--', 'sh', '-c', 'exit 0']);
+    await c!.k(['wait', '--for=jsonpath={.status.phase}=Succeeded', 'pod/once', '--timeout=60s']);
+    const s = JSON.parse(await c!.k(['get', 'pod', 'once', '-o', 'json'])).status.containerStatuses[0];
+    assert.equal(s.state.terminated.reason, 'Completed');
+    assert.equal(s.state.terminated.exitCode, 0);
+  });
+
+  it('leaves no containerd, bridge or mount behind when the server stops', async () => {
+    const dir = c!.dataDir;
+    assert.equal(await c!.stop('SIGTERM'), 0);
+    const procs = execFileSync('ps', ['-eo', 'args']).toString().split('\n').filter((l) => l.includes(join(dir, 'agent')));
+    assert.deepEqual(procs, []);
+    const bridge = await run('ip', ['link', 'show', 'k8ts0'], {});
+    assert.notEqual(bridge.code, 0, 'the k8ts0 bridge is still there');
+    const mounts = execFileSync('cat', ['/proc/mounts']).toString().split('\n').filter((l) => l.includes(dir));
+    assert.deepEqual(mounts, []);
+    assert.equal(existsSync(join(dir, 'agent', 'containerd')), false);
+  });
+});
