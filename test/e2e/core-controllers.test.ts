@@ -1,17 +1,14 @@
 // The core controllers (ServiceAccount, Endpoints, EndpointSlice, node
 // lifecycle, taint eviction) against a real server and hollow nodes, checked
-// with the real kubectl. Until the controller manager runs them, the test
-// runs them in-process through the ordinary client, with short node grace
-// periods so that a node going silent is noticed within seconds.
+// with the real kubectl. The server's controller manager runs them, given
+// short node grace periods so that a node going silent is noticed within
+// seconds.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { startCluster, destroyCluster, killGroup, K8TS } from '../support/cluster.ts';
 import type { TestCluster } from '../support/cluster.ts';
-import { Client } from '../../src/client/rest.ts';
-import { loadKubeconfig } from '../../src/client/kubeconfig.ts';
-import { createCoreControllers } from '../../src/controllers/core.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -58,27 +55,18 @@ spec:
 describe('core controllers', { timeout: 90_000 }, () => {
   let c: TestCluster;
   let hollow: ChildProcess;
-  let client: Client;
-  let core: ReturnType<typeof createCoreControllers>;
-  const logs: string[] = [];
   const json = async (args: string[]) => JSON.parse(await c.k([...args, '-o', 'json']));
 
   before(async () => {
-    c = await startCluster();
-    hollow = spawn(K8TS, ['hollow', '--kubeconfig', c.kubeconfig, '--nodes', '3', '--zones', '3'], { stdio: 'ignore', detached: true, env: { ...process.env, K8TS_LOG: 'quiet' } });
-    client = new Client(loadKubeconfig(c.kubeconfig, 'core-controllers-e2e'));
     // Hollow nodes renew their Lease every 10 s: the grace period must outlast that.
-    core = createCoreControllers(client, (m, f) => logs.push(`${m} ${JSON.stringify(f ?? {})}`), { nodeMonitorPeriodMs: 1000, nodeMonitorGracePeriodMs: 14_000 });
-    await core.start();
+    c = await startCluster({ extraArgs: ['--kube-controller-manager-arg', 'node-monitor-period=1s', '--kube-controller-manager-arg', 'node-monitor-grace-period=14s'] });
+    hollow = spawn(K8TS, ['hollow', '--kubeconfig', c.kubeconfig, '--nodes', '3', '--zones', '3'], { stdio: 'ignore', detached: true, env: { ...process.env, K8TS_LOG: 'quiet' } });
     await until('3 Ready hollow nodes', 30_000, async () => (await c.k(['get', 'nodes', '--no-headers'])).split('\n').filter((l) => /\sReady\s/.test(l)).length === 3);
     await c.k(['create', 'namespace', 'core-e2e']);
   });
   after(async () => {
-    await core?.stop();
-    client?.close();
     if (hollow) killGroup(hollow);
     await destroyCluster(c);
-    if (process.env.K8TS_TEST_LOG) process.stderr.write(logs.join('\n') + '\n');
   });
 
   it('gives every namespace a default ServiceAccount, and recreates it', async () => {
@@ -164,11 +152,14 @@ subsets: [{ addresses: [{ ip: 192.0.2.10 }], ports: [{ port: 5432 }] }]
       spec: { nodeName: 'hollow-1', tolerations, containers: [{ name: 'c', image: 'registry.local/x:1' }] },
     });
     const unreachable = { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute' };
-    await c.k(['create', '-f', '-'], { input: pod('intolerant', []) });
+    // DefaultTolerationSeconds gives a pod without tolerations 300 s on an
+    // unreachable node, so it stays for this test; tolerationSeconds 0 goes at once.
+    await c.k(['create', '-f', '-'], { input: pod('defaulted', []) });
+    await c.k(['create', '-f', '-'], { input: pod('intolerant', [{ ...unreachable, tolerationSeconds: 0 }]) });
     await c.k(['create', '-f', '-'], { input: pod('patient', [{ ...unreachable, tolerationSeconds: 4 }]) });
     await c.k(['create', '-f', '-'], { input: pod('forever', [unreachable]) });
     await c.k(['apply', '-f', '-'], { input: 'apiVersion: v1\nkind: Service\nmetadata: { name: pinned, namespace: core-e2e }\nspec: { selector: { app: pinned }, ports: [{ port: 80 }] }\n' });
-    await c.k(['-n', 'core-e2e', 'wait', '--for=condition=Ready', 'pod/intolerant', 'pod/patient', 'pod/forever', '--timeout=20s']);
+    await c.k(['-n', 'core-e2e', 'wait', '--for=condition=Ready', 'pod/defaulted', 'pod/intolerant', 'pod/patient', 'pod/forever', '--timeout=20s']);
 
     await c.k(['annotate', 'node', 'hollow-1', 'hollow.k8ts.io/heartbeat=stop']);
     const node = await until('hollow-1 Unknown and tainted', 30_000, async () => {
@@ -202,6 +193,9 @@ subsets: [{ addresses: [{ ip: 192.0.2.10 }], ports: [{ port: 5432 }] }]
     assert.match(evictions, /Marking for deletion Pod core-e2e\/intolerant/);
     assert.match(evictions, /Marking for deletion Pod core-e2e\/patient/);
     assert.equal((await c.kubectl(['-n', 'core-e2e', 'get', 'pod', 'forever'])).code, 0, 'a pod that tolerates forever stays');
+    const defaulted = await json(['-n', 'core-e2e', 'get', 'pod', 'defaulted']);
+    assert.deepEqual(defaulted.spec.tolerations.map((t: any) => `${t.key}:${t.effect}:${t.tolerationSeconds}`).sort(),
+      ['node.kubernetes.io/not-ready:NoExecute:300', 'node.kubernetes.io/unreachable:NoExecute:300']);
 
     await c.k(['annotate', 'node', 'hollow-1', 'hollow.k8ts.io/heartbeat-']);
     await until('hollow-1 Ready and untainted', 20_000, async () => {
