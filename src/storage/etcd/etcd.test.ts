@@ -39,6 +39,20 @@ describe('etcd backend', () => {
     }
   });
 
+  // k8ts server uses no prefix: every read of "" (revision, list, count,
+  // watch) must still work, though etcd refuses an empty key.
+  it('works without a prefix, reading from the empty key', async () => {
+    const b = await createEtcdBackend({ endpoints: etcd!.endpoints });
+    try {
+      const created = await b.create(`/noprefix-${process.pid}`, 'v');
+      assert.ok(await b.currentRevision() >= created.modRevision);
+      assert.ok((await b.list('')).items.some((kv) => kv.key === `/noprefix-${process.pid}`));
+      assert.ok((await b.count('')).count >= 1);
+    } finally {
+      await b.close();
+    }
+  });
+
   it('gives watchers of one prefix that share an etcd watch exactly their own events', async () => {
     const b = await createEtcdBackend({ endpoints: etcd!.endpoints, prefix: '/share' });
     try {

@@ -84,7 +84,10 @@ class EtcdBackend implements Backend {
   }
 
   private k(key: string): Buffer {
-    return Buffer.from(this.prefix + key, 'utf8');
+    // etcd refuses an empty key; "\0" is the lowest key there is, so a range
+    // or revision read from it means the same as from "".
+    const full = this.prefix + key;
+    return full === '' ? Buffer.from([0]) : Buffer.from(full, 'utf8');
   }
 
   private rangeEnd(prefix: string): Buffer {
