@@ -55,8 +55,13 @@ export class LeaderElector {
     }
   }
 
+  /** When another holder's lease runs out before the next retry, try right then. */
+  private expiresInMs: number | undefined;
+
   private schedule(): void {
-    if (!this.stopped) this.timer = setTimeout(() => void this.tick(), this.cfg.retryPeriodMs);
+    const wait = Math.min(this.cfg.retryPeriodMs, Math.max(0, (this.expiresInMs ?? Infinity) + 50));
+    this.expiresInMs = undefined;
+    if (!this.stopped) this.timer = setTimeout(() => void this.tick(), wait);
   }
 
   private async tick(): Promise<void> {
@@ -101,7 +106,10 @@ export class LeaderElector {
     const holder = spec.holderIdentity ?? '';
     const renewed = spec.renewTime ? Date.parse(spec.renewTime) : 0;
     const expired = renewed + (spec.leaseDurationSeconds ?? durationS) * 1000 < now.getTime();
-    if (holder !== '' && holder !== identity && !expired) return false;
+    if (holder !== '' && holder !== identity && !expired) {
+      this.expiresInMs = renewed + (spec.leaseDurationSeconds ?? durationS) * 1000 - now.getTime();
+      return false;
+    }
     const taking = holder !== identity;
     const next = {
       ...lease,
