@@ -16,6 +16,8 @@ import { handleWatch } from './handlers/watch.ts';
 import { handleReview } from './handlers/reviews.ts';
 import { handleScale } from './handlers/scale.ts';
 import { handleBinding, handleEviction } from './handlers/pod-subresources.ts';
+import { handlePodLog } from './handlers/pod-log.ts';
+import type { KubeletClientConfig } from './handlers/pod-log.ts';
 import type { Authenticator } from './authn/index.ts';
 import { unauthorizedStatus } from './authn/index.ts';
 import { authorize } from './authz/index.ts';
@@ -26,6 +28,8 @@ export interface RouteDeps {
   authenticator: Authenticator;
   log: (msg: string, fields?: Record<string, unknown>) => void;
   port: () => number;
+  /** The apiserver's client certificate for kubelets (pods/log). */
+  kubeletClient?: KubeletClientConfig;
 }
 
 const HEALTH = new Set(['/healthz', '/livez', '/readyz']);
@@ -64,7 +68,7 @@ export async function route(req: IncomingMessage, res: ServerResponse, deps: Rou
     req, res, query, info, user, resource, store: deps.services.storeFor(resource), output, services: deps.services, warnings: [],
   };
   if (resource.virtual) return handleReview(ctx);
-  if (info.subresource !== '') return subresource(ctx);
+  if (info.subresource !== '') return subresource(ctx, deps);
   if (!(resource.verbs as readonly string[]).includes(info.verb)) throw newMethodNotSupported(ctx.store.qualified, info.verb);
   switch (info.verb) {
     case 'get': return handleGet(ctx);
@@ -83,7 +87,7 @@ function notFoundPath(): StatusError {
   return new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server could not find the requested resource', reason: 'NotFound', details: {}, code: 404 });
 }
 
-async function subresource(ctx: RequestContext): Promise<void> {
+async function subresource(ctx: RequestContext, deps: RouteDeps): Promise<void> {
   const { info, resource } = ctx;
   const sub = info.subresource;
   if (!(resource.subresources as readonly string[] | undefined)?.includes(sub)) throw notFoundPath();
@@ -96,7 +100,8 @@ async function subresource(ctx: RequestContext): Promise<void> {
   if (sub === 'scale') return handleScale(ctx);
   if (sub === 'binding' && info.verb === 'create') return handleBinding(ctx);
   if (sub === 'eviction' && info.verb === 'create') return handleEviction(ctx);
-  if (['log', 'exec', 'attach', 'portforward', 'proxy'].includes(sub)) {
+  if (sub === 'log' && resource.resource === 'pods') return handlePodLog(ctx, deps.kubeletClient);
+  if (['exec', 'attach', 'portforward', 'proxy'].includes(sub)) {
     // Streaming goes to the pod's kubelet; until one serves this pod there is nothing to connect to.
     const pod = await ctx.store.get(info.namespace, info.name);
     const node = pod.spec?.nodeName;

@@ -20,6 +20,7 @@ import { writeError } from './codec.ts';
 import type { ServerServices } from './handlers/context.ts';
 import { route } from './router.ts';
 import type { Authenticator } from './authn/index.ts';
+import type { KubeletClientConfig } from './handlers/pod-log.ts';
 import { ensureSystemNamespaces, ensureKubernetesService } from './bootstrap.ts';
 import { firstIP } from './admission/cidr.ts';
 import { networkInterfaces } from 'node:os';
@@ -32,6 +33,8 @@ export interface ApiServerConfig {
   bindAddress?: string;
   serviceCIDR?: string;
   nodePortRange?: [number, number];
+  /** The client certificate (and the CA of their serving certificates) for calls to kubelets: pods/log. */
+  kubeletClient?: KubeletClientConfig;
   now?: () => Date;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
 }
@@ -104,7 +107,7 @@ export async function startApiServer(config: ApiServerConfig): Promise<ApiServer
     requestCert: true,
     rejectUnauthorized: false,
   }, (req: IncomingMessage, res: ServerResponse) => {
-    route(req, res, { services: serverServices, authenticator: config.authenticator, log, port: () => port })
+    route(req, res, { services: serverServices, authenticator: config.authenticator, log, port: () => port, kubeletClient: config.kubeletClient })
       .catch((err) => {
         const code = (err as any)?.status?.code;
         if (code === undefined || code >= 500) log('request failed', { method: req.method, url: req.url, error: String((err as Error)?.stack ?? err) });

@@ -19,6 +19,8 @@ export interface LocalAgentOptions {
   runtimeEndpoint?: string;
   nodeLabels?: string;
   nodeIP?: string;
+  /** The kubelet's serving certificate and the CA its callers' client certificates must chain to. */
+  kubeletTls?: { certFile: string; keyFile: string; clientCaFile: string };
   log: Log;
 }
 
@@ -36,7 +38,8 @@ export async function startLocalAgent(o: LocalAgentOptions): Promise<{ stop(): P
   const args = ['kubelet', '--kubeconfig', o.kubeconfig, '--node-name', o.nodeName, '--container-runtime-endpoint', endpoint,
     '--pod-cidr', o.podCIDR, '--root-dir', join(o.dataDir, 'agent', 'kubelet'), '--cni-bridge', BRIDGE, '--cgroup-root', cgroupRoot,
     ...(containerd ? ['--cni-conf-dir', containerd.cniConfDir] : []),
-    ...(o.nodeLabels ? ['--node-labels', o.nodeLabels] : []), ...(o.nodeIP ? ['--node-ip', o.nodeIP] : [])];
+    ...(o.nodeLabels ? ['--node-labels', o.nodeLabels] : []), ...(o.nodeIP ? ['--node-ip', o.nodeIP] : []),
+    ...(o.kubeletTls ? ['--tls-cert-file', o.kubeletTls.certFile, '--tls-private-key-file', o.kubeletTls.keyFile, '--client-ca-file', o.kubeletTls.clientCaFile] : [])];
   const kubelet = supervise('kubelet', args, o.log);
   return {
     async stop() {

@@ -2,7 +2,7 @@
 // data dir, opens storage, makes the PKI and kubeconfig, starts the
 // apiserver, and shuts everything down on SIGTERM/SIGINT.
 import { parseArgs } from 'node:util';
-import { mkdirSync, accessSync, constants, statSync } from 'node:fs';
+import { mkdirSync, accessSync, constants, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createBackend } from '../storage/index.ts';
 import { ensurePki } from '../apiserver/pki/index.ts';
@@ -14,6 +14,7 @@ import { logger } from './log.ts';
 import { supervise } from './supervisor.ts';
 import { startLocalAgent } from './local-agent.ts';
 import { hostname } from 'node:os';
+import { primaryIPv4 } from '../kubelet/node.ts';
 
 const USAGE = `Usage: k8ts server [flags]
 
@@ -127,6 +128,8 @@ export async function runServer(argv: string[]): Promise<number> {
     : { dataDir: flags.dataDir });
   const pki = await ensurePki({ dir: join(flags.dataDir, 'tls'), sans: flags.tlsSans, serviceIP: firstIP(flags.serviceCIDR) });
   const authenticator = createAuthenticator({ clientCaPem: pki.clientCaPem, tokens: new Map() });
+  // pods/log reaches kubelets with this client certificate and checks theirs against the cluster CA.
+  const kubeletClient = await pki.issueClientCert('system:kube-apiserver-kubelet-client', ['system:masters']);
 
   let server;
   try {
@@ -137,6 +140,7 @@ export async function runServer(argv: string[]): Promise<number> {
       port: flags.port,
       bindAddress: flags.bindAddress,
       serviceCIDR: flags.serviceCIDR,
+      kubeletClient: { ...kubeletClient, caPem: pki.caCertPem },
       log,
     });
   } catch (err) {
@@ -169,10 +173,14 @@ export async function runServer(argv: string[]): Promise<number> {
     const nodeCert = await pki.issueClientCert(`system:node:${flags.nodeName}`, ['system:nodes', 'system:masters']);
     const nodeKubeconfig = join(flags.dataDir, 'cred', 'kubelet.kubeconfig');
     await writeKubeconfig(nodeKubeconfig, { ...kubeconfig, server: `https://127.0.0.1:${server.port}`, certPem: nodeCert.certPem, keyPem: nodeCert.keyPem });
+    const serving = await pki.issueServingCert(`system:node:${flags.nodeName}`, [flags.nodeName, 'localhost', '127.0.0.1', flags.nodeIP ?? primaryIPv4()]);
+    const kubeletTls = { certFile: join(flags.dataDir, 'cred', 'kubelet-serving.crt'), keyFile: join(flags.dataDir, 'cred', 'kubelet-serving.key'), clientCaFile: join(flags.dataDir, 'tls', 'ca.crt') };
+    writeFileSync(kubeletTls.certFile, serving.certPem);
+    writeFileSync(kubeletTls.keyFile, serving.keyPem, { mode: 0o600 });
     try {
       agent = await startLocalAgent({
         dataDir: flags.dataDir, nodeName: flags.nodeName, kubeconfig: nodeKubeconfig, podCIDR: flags.nodePodCIDR,
-        runtimeEndpoint: flags.runtimeEndpoint, nodeLabels: flags.nodeLabels, nodeIP: flags.nodeIP, log,
+        runtimeEndpoint: flags.runtimeEndpoint, nodeLabels: flags.nodeLabels, nodeIP: flags.nodeIP, kubeletTls, log,
       });
     } catch (err) {
       await Promise.all([controllerManager.stop(), scheduler.stop()]);

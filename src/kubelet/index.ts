@@ -7,14 +7,16 @@ import { join, resolve } from 'node:path';
 import type { Client } from '../client/rest.ts';
 import { Informer } from '../client/informer.ts';
 import { PODS } from '../hollow/pods.ts';
-import { CriClient } from './cri/client.ts';
+import { CriClient, isNotFound } from './cri/client.ts';
 import { writeConflist } from './cni.ts';
 import { hostFacts, NodeAgent, LEASE_RENEW_MS } from './node.ts';
 import { PodWorker } from './pod-worker.ts';
 import type { WorkerContext } from './pod-worker.ts';
 import { Backoff } from './backoff.ts';
-import { LABEL_POD_UID } from './spec.ts';
+import { LABEL_POD_UID, podLogDir } from './spec.ts';
 import { Prober } from './prober.ts';
+import { startKubeletServer } from './server/index.ts';
+import type { KubeletServer } from './server/index.ts';
 
 export interface KubeletConfig {
   client: Client;
@@ -33,6 +35,8 @@ export interface KubeletConfig {
   clusterDomain?: string;
   cgroupRoot?: string;
   relistMs?: number;
+  /** The HTTPS server the apiserver reads logs from (port 0 picks a free one); without it none runs. */
+  server?: { port: number; address?: string; tls: { certPem: string; keyPem: string; clientCaPem: string } };
   now?: () => Date;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
 }
@@ -47,7 +51,7 @@ export function validateConfig(cfg: KubeletConfig): string[] {
 
 export class Kubelet {
   readonly cri: CriClient;
-  private readonly cfg: Required<Omit<KubeletConfig, 'nodeIP' | 'clusterDNS'>> & Pick<KubeletConfig, 'nodeIP' | 'clusterDNS'>;
+  private readonly cfg: Required<Omit<KubeletConfig, 'nodeIP' | 'clusterDNS' | 'server'>> & Pick<KubeletConfig, 'nodeIP' | 'clusterDNS' | 'server'>;
   private readonly informer: Informer;
   private readonly workers = new Map<string, PodWorker>();
   private readonly busy = new Set<string>();
@@ -57,6 +61,7 @@ export class Kubelet {
   private node!: NodeAgent;
   private ctx!: WorkerContext;
   private stopped = false;
+  private server?: KubeletServer;
 
   constructor(cfg: KubeletConfig) {
     const errs = validateConfig(cfg);
@@ -94,8 +99,40 @@ export class Kubelet {
     });
     this.informer.start();
     await this.informer.waitForSync();
+    if (cfg.server) await this.serve(cfg.server);
     this.timers.push(setInterval(() => void this.heartbeat(), LEASE_RENEW_MS));
     this.timers.push(setInterval(() => void this.relist(), cfg.relistMs));
+  }
+
+  /** The port the HTTPS server listens on, once started. */
+  get serverPort(): number | undefined {
+    return this.server?.port;
+  }
+
+  private async serve(o: NonNullable<KubeletConfig['server']>): Promise<void> {
+    const logRoot = join(this.cfg.rootDir, 'logs/pods');
+    this.server = await startKubeletServer({
+      port: o.port, address: o.address, tls: o.tls, log: this.cfg.log,
+      host: {
+        getPod: (namespace, name) => {
+          for (const w of this.workers.values()) {
+            const m = w.pod.metadata;
+            if (m.namespace === namespace && m.name === name && w.pod.spec?.containers) return w.pod;
+          }
+          return undefined;
+        },
+        podLogDir: (pod) => podLogDir(logRoot, pod),
+        containerStatus: async (id) => {
+          try {
+            const s = await this.cri.containerStatus(id) as { state: string; logPath?: string };
+            return { running: s.state === 'CONTAINER_RUNNING', logPath: s.logPath };
+          } catch (err) {
+            if (isNotFound(err)) return undefined;
+            throw err;
+          }
+        },
+      },
+    });
   }
 
   private async heartbeat(): Promise<void> {
@@ -203,6 +240,7 @@ export class Kubelet {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     this.informer.stop();
+    void this.server?.close();
     this.cri.close();
   }
 }

@@ -37,6 +37,8 @@ export interface Pki {
   adminCertPem: string;
   adminKeyPem: string;
   issueClientCert(cn: string, orgs: string[], days?: number): Promise<IssuedCert>;
+  /** A serving certificate (a kubelet's) for these DNS names and IPs, signed by the cluster CA. */
+  issueServingCert(cn: string, sans: string[], days?: number): Promise<IssuedCert>;
 }
 
 interface Ca {
@@ -159,5 +161,6 @@ export async function ensurePki(opts: PkiOptions): Promise<Pki> {
     caCertPem: ca.pem, clientCaPem: ca.pem,
     servingCertPem: serving.certPem, servingKeyPem: serving.keyPem, adminCertPem: admin.certPem, adminKeyPem: admin.keyPem,
     issueClientCert: (cn, orgs, days) => issue(ca, [`CN=${escapeRdn(cn)}`, ...orgs.map((o) => `O=${escapeRdn(o)}`)].join(', '), { days }),
+    issueServingCert: (cn, sans, days) => issue(ca, `CN=${escapeRdn(cn)}`, { server: true, sans, days }),
   };
 }
