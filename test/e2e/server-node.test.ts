@@ -3,10 +3,10 @@
 // containerd, and stopping the server leaves nothing behind.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { startCluster, destroyCluster, run } from '../support/cluster.ts';
+import { startCluster, destroyCluster, run, KUBECTL_ENV } from '../support/cluster.ts';
 import type { TestCluster } from '../support/cluster.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -69,6 +69,46 @@ describe('k8ts server with its own node', { timeout: 240_000 }, () => {
     const s = JSON.parse(await c!.k(['get', 'pod', 'once', '-o', 'json'])).status.containerStatuses[0];
     assert.equal(s.state.terminated.reason, 'Completed');
     assert.equal(s.state.terminated.exitCode, 0);
+  });
+
+  it('serves kubectl logs from the kubelet: --tail, --timestamps, --limit-bytes, -f, and upstream\'s errors', async () => {
+    await c!.k(['run', 'talker', '--image=k8ts.local/busybox:1', '--restart=Never', '--', 'sh', '-c', 'for i in 1 2 3; do echo line $i; done; sleep 3600']);
+    await c!.k(['wait', '--for=condition=Ready', 'pod/talker', '--timeout=60s']);
+    const all = await until('the three lines in kubectl logs', 20_000, async () => {
+      const r = await c!.kubectl(['logs', 'talker']);
+      return r.code === 0 && r.stdout.includes('line 3') && r.stdout;
+    });
+    assert.equal(all, 'line 1\nline 2\nline 3\n');
+    assert.equal(await c!.k(['logs', 'talker', '--tail=1']), 'line 3\n');
+    assert.equal(await c!.k(['logs', 'talker', '--limit-bytes=8']), 'line 1\nl');
+    const stamped = (await c!.k(['logs', 'talker', '--timestamps'])).trimEnd().split('\n');
+    assert.equal(stamped.length, 3);
+    for (const [i, l] of stamped.entries()) assert.match(l, new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{9}(Z|[+-]\\d\\d:\\d\\d) line ${i + 1}$`));
+    assert.equal(await c!.k(['logs', 'talker', '--since=1h']), all);
+
+    // -f streams and stays open while the container runs; it ends when kubectl is interrupted.
+    const follow = spawn('kubectl', ['--kubeconfig', c!.kubeconfig, 'logs', '-f', 'talker'], { env: KUBECTL_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+    let followed = '';
+    follow.stdout.on('data', (d) => { followed += d; });
+    const exited = new Promise<number | null>((r) => follow.once('exit', (code) => r(code)));
+    try {
+      await until('kubectl logs -f to print the lines', 20_000, async () => followed.includes('line 3'));
+      await sleep(1500);
+      assert.equal(follow.exitCode, null, 'kubectl logs -f ended while the container still runs');
+      assert.equal(followed, all);
+    } finally {
+      follow.kill('SIGINT');
+    }
+    await exited;
+
+    const missing = await c!.kubectl(['logs', 'talker', '-c', 'nope']);
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /container nope is not valid for pod talker/);
+    const previous = await c!.kubectl(['logs', 'talker', '--previous']);
+    assert.notEqual(previous.code, 0);
+    assert.match(previous.stderr, /previous terminated container "talker" in pod "talker" not found/);
+    const deploy = await c!.kubectl(['logs', 'deploy/web']);
+    assert.equal(deploy.code, 0, deploy.stderr);
   });
 
   it('leaves no containerd, bridge or mount behind when the server stops', async () => {
