@@ -161,6 +161,23 @@ subsets: [{ addresses: [{ ip: 192.0.2.10 }], ports: [{ port: 5432 }] }]
     await c.k(['apply', '-f', '-'], { input: 'apiVersion: v1\nkind: Service\nmetadata: { name: pinned, namespace: core-e2e }\nspec: { selector: { app: pinned }, ports: [{ port: 80 }] }\n' });
     await c.k(['-n', 'core-e2e', 'wait', '--for=condition=Ready', 'pod/defaulted', 'pod/intolerant', 'pod/patient', 'pod/forever', '--timeout=20s']);
 
+    // A Deployment with at least one replica on hollow-1, tolerating the
+    // unreachable taint for 3 s: its pods there must be replaced elsewhere.
+    await c.k(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'movers', namespace: 'core-e2e' }, spec: {
+      replicas: 3, selector: { matchLabels: { app: 'movers' } },
+      template: { metadata: { labels: { app: 'movers' } }, spec: { tolerations: [{ ...unreachable, tolerationSeconds: 3 }], containers: [{ name: 'c', image: 'registry.local/x:1' }] } },
+    } }) });
+    const moverNodes = async () => (await json(['-n', 'core-e2e', 'get', 'pods', '-l', 'app=movers'])).items
+      .filter((p: any) => !p.metadata.deletionTimestamp).map((p: any) => ({ name: p.metadata.name, node: p.spec.nodeName, ready: p.status?.conditions?.some((x: any) => x.type === 'Ready' && x.status === 'True') }));
+    let onFailing: string[] = [];
+    for (let replicas = 3; onFailing.length === 0; replicas++) {
+      assert.ok(replicas <= 9, 'no movers pod landed on hollow-1');
+      await c.k(['-n', 'core-e2e', 'scale', 'deployment/movers', `--replicas=${replicas}`]);
+      await c.k(['-n', 'core-e2e', 'rollout', 'status', 'deployment/movers', '--timeout=30s']);
+      onFailing = (await moverNodes()).filter((p: any) => p.node === 'hollow-1').map((p: any) => p.name);
+    }
+    const wanted = (await moverNodes()).length;
+
     await c.k(['annotate', 'node', 'hollow-1', 'hollow.k8ts.io/heartbeat=stop']);
     const node = await until('hollow-1 Unknown and tainted', 30_000, async () => {
       const n = await json(['get', 'node', 'hollow-1']);
@@ -196,6 +213,11 @@ subsets: [{ addresses: [{ ip: 192.0.2.10 }], ports: [{ port: 5432 }] }]
     const defaulted = await json(['-n', 'core-e2e', 'get', 'pod', 'defaulted']);
     assert.deepEqual(defaulted.spec.tolerations.map((t: any) => `${t.key}:${t.effect}:${t.tolerationSeconds}`).sort(),
       ['node.kubernetes.io/not-ready:NoExecute:300', 'node.kubernetes.io/unreachable:NoExecute:300']);
+
+    await until('the movers on hollow-1 replaced on other nodes', 30_000, async () => {
+      const now = await moverNodes();
+      return now.length === wanted && now.every((p: any) => p.node !== 'hollow-1' && p.ready && !onFailing.includes(p.name));
+    });
 
     await c.k(['annotate', 'node', 'hollow-1', 'hollow.k8ts.io/heartbeat-']);
     await until('hollow-1 Ready and untainted', 20_000, async () => {
