@@ -9,23 +9,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { startCluster, destroyCluster, K8TS, killGroup } from '../support/cluster.ts';
 import type { TestCluster } from '../support/cluster.ts';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined | false>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    await sleep(300);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
-}
+import { until } from '../support/wait.ts';
 
 function jobYaml(name: string, spec: string, ann: Record<string, string> = {}): string {
   const annotations = Object.entries(ann).map(([k, v]) => `\n        ${k}: "${v}"`).join('');

@@ -15,24 +15,9 @@ import type { TestCluster } from '../support/cluster.ts';
 import { startTestContainerd } from '../support/containerd.ts';
 import type { TestContainerd } from '../support/containerd.ts';
 import { CriClient } from '../../src/kubelet/cri/client.ts';
+import { sleep, until } from '../support/wait.ts';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const NODE = 'kubelet-e2e';
-
-async function until<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined | false>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    await sleep(300);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
-}
 
 function pod(name: string, spec: Record<string, unknown>): string {
   return JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { terminationGracePeriodSeconds: 2, ...spec } });

@@ -11,18 +11,7 @@ import type { TestCluster } from '../support/cluster.ts';
 import { startEtcd } from '../support/etcd.ts';
 import type { TestEtcd } from '../support/etcd.ts';
 import { adminClient } from '../support/http.ts';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined | false>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(250);
-  }
-}
+import { sleep, until } from '../support/wait.ts';
 
 describe('leader election between two servers', { timeout: 180_000 }, () => {
   let etcd: TestEtcd;

@@ -9,18 +9,7 @@ import type { ChildProcess } from 'node:child_process';
 import { startCluster, destroyCluster, killGroup, writeTemp, K8TS } from '../support/cluster.ts';
 import type { TestCluster } from '../support/cluster.ts';
 import { adminClient } from '../support/http.ts';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined | false>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
+import { until } from '../support/wait.ts';
 
 const deployment = (name: string, replicas: number, spec: object, extra: object = {}) => JSON.stringify({
   apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name },

@@ -11,26 +11,11 @@ import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { startCluster, destroyCluster, freePort, writeTemp, K8TS, ROOT } from '../support/cluster.ts';
 import type { TestCluster } from '../support/cluster.ts';
+import { sleep, until } from '../support/wait.ts';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const NODE = process.execPath;
 const SCHEDULER = join(ROOT, 'src/cmd/scheduler.ts');
 const NAME = 'e2e-scheduler';
-
-async function until<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined | false>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    await sleep(200);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
-}
 
 function podYaml(name: string, o: { cpu?: string; labels?: Record<string, string> } = {}): string {
   return JSON.stringify({

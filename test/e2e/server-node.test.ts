@@ -8,19 +8,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startCluster, destroyCluster, run, KUBECTL_ENV } from '../support/cluster.ts';
 import type { TestCluster } from '../support/cluster.ts';
+import { sleep, until } from '../support/wait.ts';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const NODE = 'e2e-server-node';
-
-async function until<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined | false>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(300);
-  }
-}
 
 describe('k8ts server with its own node', { timeout: 240_000 }, () => {
   let c: TestCluster | undefined;

@@ -8,8 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { startCluster, destroyCluster, K8TS } from '../support/cluster.ts';
 import type { TestCluster } from '../support/cluster.ts';
 import { adminClient } from '../support/http.ts';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { sleep } from '../support/wait.ts';
 
 describe('workload controllers', { timeout: 240_000 }, () => {
   let c: TestCluster;
