@@ -22,6 +22,8 @@ import type { Authenticator } from './authn/index.ts';
 import { unauthorizedStatus } from './authn/index.ts';
 import { authorize } from './authz/index.ts';
 import { serveOpenApi } from './openapi-http.ts';
+import { isJoinPath } from './join.ts';
+import type { JoinHandler } from './join.ts';
 
 export interface RouteDeps {
   services: ServerServices;
@@ -30,6 +32,8 @@ export interface RouteDeps {
   port: () => number;
   /** The apiserver's client certificate for kubelets (pods/log). */
   kubeletClient?: KubeletClientConfig;
+  /** /cacerts and /v1-k8ts/join for agents, which authenticate with the join token (k8ts agent). */
+  join?: JoinHandler;
 }
 
 const HEALTH = new Set(['/healthz', '/livez', '/readyz']);
@@ -42,6 +46,7 @@ export async function route(req: IncomingMessage, res: ServerResponse, deps: Rou
   if (HEALTH.has(path) || path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/')) {
     return health(res, path, query);
   }
+  if (deps.join && isJoinPath(path)) return deps.join.handle(req, res, path, deps.services);
   const user = deps.authenticator.authenticate(req);
   if (!user) {
     writeJson(res, 401, unauthorizedStatus());

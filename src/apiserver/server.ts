@@ -21,6 +21,7 @@ import type { ServerServices } from './handlers/context.ts';
 import { route } from './router.ts';
 import type { Authenticator } from './authn/index.ts';
 import type { KubeletClientConfig } from './handlers/pod-log.ts';
+import type { JoinHandler } from './join.ts';
 import { ensureSystemNamespaces, ensureKubernetesService } from './bootstrap.ts';
 import { firstIP } from './admission/cidr.ts';
 import { networkInterfaces } from 'node:os';
@@ -35,6 +36,8 @@ export interface ApiServerConfig {
   nodePortRange?: [number, number];
   /** The client certificate (and the CA of their serving certificates) for calls to kubelets: pods/log. */
   kubeletClient?: KubeletClientConfig;
+  /** Serves agents' joins (/cacerts, /v1-k8ts/join); without it those paths need authentication like any other. */
+  join?: JoinHandler;
   now?: () => Date;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
 }
@@ -107,7 +110,7 @@ export async function startApiServer(config: ApiServerConfig): Promise<ApiServer
     requestCert: true,
     rejectUnauthorized: false,
   }, (req: IncomingMessage, res: ServerResponse) => {
-    route(req, res, { services: serverServices, authenticator: config.authenticator, log, port: () => port, kubeletClient: config.kubeletClient })
+    route(req, res, { services: serverServices, authenticator: config.authenticator, log, port: () => port, kubeletClient: config.kubeletClient, join: config.join })
       .catch((err) => {
         const code = (err as any)?.status?.code;
         if (code === undefined || code >= 500) log('request failed', { method: req.method, url: req.url, error: String((err as Error)?.stack ?? err) });

@@ -9,9 +9,10 @@ import { Kubelet } from '../kubelet/index.ts';
 import { validCIDR } from '../kubelet/cni.ts';
 import { parseLabels } from './hollow.ts';
 import { logger } from './log.ts';
+import { parseTaints } from './taints.ts';
 
 const USAGE = `Usage: k8ts kubelet --kubeconfig PATH --node-name NAME --container-runtime-endpoint unix:///PATH --pod-cidr CIDR --root-dir DIR
-  [--cni-conf-dir DIR] [--cni-bridge NAME] [--node-ip IP] [--node-labels k=v,...] [--max-pods N]
+  [--cni-conf-dir DIR] [--cni-bridge NAME] [--node-ip IP] [--node-labels k=v,...] [--node-taints key=value:Effect,...] [--max-pods N]
   [--cluster-dns IP[,IP]] [--cluster-domain DOMAIN] [--cgroup-root PATH]
   [--tls-cert-file PATH --tls-private-key-file PATH --client-ca-file PATH] [--port N (default 10250; 0: no server)] [--address IP]
 `;
@@ -24,7 +25,7 @@ export async function runKubelet(argv: string[]): Promise<number> {
       options: {
         kubeconfig: { type: 'string' }, 'node-name': { type: 'string' }, 'container-runtime-endpoint': { type: 'string' },
         'pod-cidr': { type: 'string' }, 'root-dir': { type: 'string' }, 'cni-conf-dir': { type: 'string' }, 'cni-bridge': { type: 'string', default: 'k8ts0' },
-        'node-ip': { type: 'string' }, 'node-labels': { type: 'string' }, 'max-pods': { type: 'string', default: '110' },
+        'node-ip': { type: 'string' }, 'node-labels': { type: 'string' }, 'node-taints': { type: 'string' }, 'register-with-taints': { type: 'string' }, 'max-pods': { type: 'string', default: '110' },
         'cluster-dns': { type: 'string' }, 'cluster-domain': { type: 'string', default: 'cluster.local' }, 'cgroup-root': { type: 'string' },
         'tls-cert-file': { type: 'string' }, 'tls-private-key-file': { type: 'string' }, 'client-ca-file': { type: 'string' },
         port: { type: 'string', default: '10250' }, address: { type: 'string', default: '0.0.0.0' },
@@ -56,7 +57,10 @@ export async function runKubelet(argv: string[]): Promise<number> {
     return 2;
   }
   let server;
+  let taints;
   try {
+    // Put on the Node when it is created (upstream's --register-with-taints, which is accepted too).
+    taints = parseTaints([str('node-taints') ?? '', str('register-with-taints') ?? '']);
     server = serverConfig(str);
   } catch (err) {
     process.stderr.write(`k8ts kubelet: ${(err as Error).message}\n`);
@@ -71,7 +75,7 @@ export async function runKubelet(argv: string[]): Promise<number> {
     podCIDR: str('pod-cidr')!, rootDir: str('root-dir')!,
     // containerd as k8ts configures it reads CNI configs beside its socket.
     cniConfDir: str('cni-conf-dir') ?? join(socketPath, '..', 'cni/net.d'),
-    bridge: str('cni-bridge'), nodeIP: str('node-ip'), labels: parseLabels(str('node-labels')), maxPods,
+    bridge: str('cni-bridge'), nodeIP: str('node-ip'), labels: parseLabels(str('node-labels')), taints, maxPods,
     clusterDNS: str('cluster-dns')?.split(',').map((s) => s.trim()).filter(Boolean), clusterDomain: str('cluster-domain'),
     ...(str('cgroup-root') ? { cgroupRoot: str('cgroup-root') } : {}), ...(server ? { server } : {}), log,
   });

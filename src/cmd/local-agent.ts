@@ -18,7 +18,11 @@ export interface LocalAgentOptions {
   /** An existing CRI socket (unix:///…); without it a private containerd is started. */
   runtimeEndpoint?: string;
   nodeLabels?: string;
+  /** key=value:Effect specs the Node is registered with. */
+  nodeTaints?: string[];
   nodeIP?: string;
+  /** The CNI bridge (default k8ts0); two nodes on one host need different ones. */
+  bridge?: string;
   /** The kubelet's serving certificate and the CA its callers' client certificates must chain to. */
   kubeletTls?: { certFile: string; keyFile: string; clientCaFile: string };
   log: Log;
@@ -35,10 +39,12 @@ export async function startLocalAgent(o: LocalAgentOptions): Promise<{ stop(): P
     o.log('containerd started', { endpoint });
   }
   const cgroupRoot = `/k8ts/${o.nodeName}`;
+  const bridge = o.bridge ?? BRIDGE;
   const args = ['kubelet', '--kubeconfig', o.kubeconfig, '--node-name', o.nodeName, '--container-runtime-endpoint', endpoint,
-    '--pod-cidr', o.podCIDR, '--root-dir', join(o.dataDir, 'agent', 'kubelet'), '--cni-bridge', BRIDGE, '--cgroup-root', cgroupRoot,
+    '--pod-cidr', o.podCIDR, '--root-dir', join(o.dataDir, 'agent', 'kubelet'), '--cni-bridge', bridge, '--cgroup-root', cgroupRoot,
     ...(containerd ? ['--cni-conf-dir', containerd.cniConfDir] : []),
     ...(o.nodeLabels ? ['--node-labels', o.nodeLabels] : []), ...(o.nodeIP ? ['--node-ip', o.nodeIP] : []),
+    ...(o.nodeTaints?.length ? ['--node-taints', o.nodeTaints.join(',')] : []),
     ...(o.kubeletTls ? ['--tls-cert-file', o.kubeletTls.certFile, '--tls-private-key-file', o.kubeletTls.keyFile, '--client-ca-file', o.kubeletTls.clientCaFile] : [])];
   const kubelet = supervise('kubelet', args, o.log);
   return {
@@ -46,7 +52,7 @@ export async function startLocalAgent(o: LocalAgentOptions): Promise<{ stop(): P
       await kubelet.stop();
       if (!containerd) return;
       await containerd.stop();
-      await removeBridge(BRIDGE).catch(() => undefined);
+      await removeBridge(bridge).catch(() => undefined);
       await removeIdleHostportChains().catch(() => undefined);
       removeCgroupTree(cgroupRoot);
     },

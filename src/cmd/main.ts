@@ -6,11 +6,13 @@ import { runHollow } from './hollow.ts';
 import { runScheduler, runExplainScheduling } from './scheduler.ts';
 import { exitWithParent } from './supervisor.ts';
 import { runKubelet } from './kubelet.ts';
+import { runAgent } from './agent.ts';
 
 type Command = { summary: string; run: (argv: string[]) => Promise<number> };
 
 const commands: Record<string, Command> = {
   server: { summary: 'Run the control plane (API server, storage) on this host', run: runServer },
+  agent: { summary: 'Join this host to a k8ts server as a node (containerd + kubelet)', run: runAgent },
   'controller-manager': { summary: 'Run the controllers against an apiserver (started by server)', run: runControllerManager },
   scheduler: { summary: 'Run the scheduler against an apiserver (started by server)', run: runScheduler },
   'explain-scheduling': { summary: "Show a pod's last scheduling attempt: filter verdicts, scores, why", run: runExplainScheduling },

@@ -15,6 +15,8 @@ import { supervise } from './supervisor.ts';
 import { startLocalAgent } from './local-agent.ts';
 import { hostname } from 'node:os';
 import { primaryIPv4 } from '../kubelet/node.ts';
+import { ensureJoinToken } from '../apiserver/join-token.ts';
+import { createJoinHandler } from '../apiserver/join.ts';
 
 const USAGE = `Usage: k8ts server [flags]
 
@@ -30,7 +32,7 @@ Flags:
   --node-name NAME             this host's node name (default: the hostname)
   --node-labels k=v,...        labels for this host's node
   --node-ip IP                 this host's node address
-  --cluster-cidr CIDR          pod IP range; this host's node gets its first /24 (default 10.42.0.0/16)
+  --cluster-cidr CIDR          pod IP range; this host's node gets its first /24, joining agents the next free ones (default 10.42.0.0/16)
   --container-runtime-endpoint unix:///PATH
                                use this CRI socket instead of starting containerd
   --kube-controller-manager-arg FLAG=VALUE
@@ -87,6 +89,7 @@ export function parseServerFlags(argv: string[]) {
     nodeName: values['node-name']!,
     nodeLabels: values['node-labels'],
     nodeIP: values['node-ip'],
+    clusterCIDR: values['cluster-cidr']!,
     nodePodCIDR: firstSlash24(values['cluster-cidr']!),
     runtimeEndpoint: values['container-runtime-endpoint'],
     controllerManagerArgs: (values['kube-controller-manager-arg'] as string[]).map((a) => {
@@ -130,6 +133,12 @@ export async function runServer(argv: string[]): Promise<number> {
   const authenticator = createAuthenticator({ clientCaPem: pki.clientCaPem, tokens: new Map() });
   // pods/log reaches kubelets with this client certificate and checks theirs against the cluster CA.
   const kubeletClient = await pki.issueClientCert('system:kube-apiserver-kubelet-client', ['system:masters']);
+  // Agents join with this token (k3s's format); its password survives restarts.
+  const token = ensureJoinToken(join(flags.dataDir, 'token'), pki.caCertPem);
+  const joinHandler = createJoinHandler({
+    caPem: pki.caCertPem, password: token.password, pki, clusterCIDR: flags.clusterCIDR, reserved: [flags.nodePodCIDR],
+    allocationsFile: join(flags.dataDir, 'pod-cidrs.json'), log,
+  });
 
   let server;
   try {
@@ -141,6 +150,7 @@ export async function runServer(argv: string[]): Promise<number> {
       bindAddress: flags.bindAddress,
       serviceCIDR: flags.serviceCIDR,
       kubeletClient: { ...kubeletClient, caPem: pki.caCertPem },
+      join: joinHandler,
       log,
     });
   } catch (err) {

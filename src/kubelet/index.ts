@@ -31,6 +31,8 @@ export interface KubeletConfig {
   nodeIP?: string;
   maxPods?: number;
   labels?: Record<string, string>;
+  /** Taints the Node is created with (--register-with-taints). */
+  taints?: { key: string; value?: string; effect: string }[];
   clusterDNS?: string[];
   clusterDomain?: string;
   cgroupRoot?: string;
@@ -68,7 +70,7 @@ export class Kubelet {
     if (errs.length) throw new Error(`invalid kubelet config: ${errs.join('; ')}`);
     const rootDir = resolve(cfg.rootDir);
     this.cfg = {
-      bridge: 'k8ts0', maxPods: 110, labels: {}, clusterDomain: 'cluster.local', cgroupRoot: `/k8ts/${cfg.nodeName}`, relistMs: 1000,
+      bridge: 'k8ts0', maxPods: 110, labels: {}, taints: [], clusterDomain: 'cluster.local', cgroupRoot: `/k8ts/${cfg.nodeName}`, relistMs: 1000,
       now: () => new Date(), log: () => {}, ...cfg, rootDir,
     };
     this.cri = new CriClient(cfg.runtimeEndpoint);
@@ -81,7 +83,7 @@ export class Kubelet {
     const host = hostFacts(cfg.rootDir, cfg.nodeIP);
     writeConflist(cfg.cniConfDir, { podCIDR: cfg.podCIDR, bridge: cfg.bridge, ipamDataDir: join(cfg.rootDir, 'cni/ipam') });
     this.node = new NodeAgent(cfg.client, {
-      name: cfg.nodeName, podCIDR: cfg.podCIDR, maxPods: cfg.maxPods, labels: cfg.labels, host,
+      name: cfg.nodeName, podCIDR: cfg.podCIDR, maxPods: cfg.maxPods, labels: cfg.labels, taints: cfg.taints, host,
       runtimeVersion: `${version.runtimeName}://${version.runtimeVersion}`,
     }, cfg.now);
     await this.node.register({ runtimeReady: true });

@@ -89,6 +89,8 @@ export interface NodeSpecInput {
   podCIDR: string;
   maxPods: number;
   labels: Record<string, string>;
+  /** Set when the Node is created, as upstream's --register-with-taints; never reconciled afterwards. */
+  taints?: { key: string; value?: string; effect: string }[];
   host: HostFacts;
   runtimeVersion: string;
 }
@@ -118,7 +120,7 @@ export function nodeObject(n: NodeSpecInput, now: Date, cond: NodeConditionInput
       },
       annotations: { 'node.alpha.kubernetes.io/ttl': '0' },
     },
-    spec: { podCIDR: n.podCIDR, podCIDRs: [n.podCIDR] },
+    spec: { podCIDR: n.podCIDR, podCIDRs: [n.podCIDR], ...(n.taints?.length ? { taints: n.taints } : {}) },
     status: nodeStatus(n, now, cond),
   };
 }
