@@ -112,7 +112,7 @@ describe('k8ts agent', { timeout: 120_000 }, () => {
     const pod = (name: string, tolerate: boolean) => JSON.stringify({
       apiVersion: 'v1', kind: 'Pod', metadata: { name },
       spec: {
-        containers: [{ name: 'main', image: 'k8ts.local/busybox:1', command: ['sleep', '3600'] }], terminationGracePeriodSeconds: 1,
+        containers: [{ name: 'main', image: 'k8ts.local/busybox:1', command: ['sh', '-c', `echo hello from ${name}; exec sleep 3600`] }], terminationGracePeriodSeconds: 1,
         ...(tolerate ? { tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'agents', effect: 'NoSchedule' }] } : {}),
       },
     });
@@ -123,6 +123,12 @@ describe('k8ts agent', { timeout: 120_000 }, () => {
     assert.equal(p.spec.nodeName, NODE);
     assert.match(p.status.podIP, /^10\.42\.1\.\d+$/);
     assert.match(p.status.containerStatuses[0].containerID, /^containerd:\/\//);
+    // kubectl logs goes through the agent's kubelet, whose serving certificate came with the join.
+    const log = await until('the pod\'s log line', 20_000, async () => {
+      const r = await c!.kubectl(['logs', 'tolerant']);
+      return r.code === 0 && r.stdout.includes('hello') && r.stdout;
+    });
+    assert.equal(log, 'hello from tolerant\n');
     const ping = await run('busybox', ['ping', '-c', '1', '-W', '3', p.status.podIP], {});
     assert.equal(ping.code, 0, `the pod answers on ${p.status.podIP}: ${ping.stdout}${ping.stderr}`);
     const cond = await until('intolerant to be unschedulable', 20_000, async () => {
@@ -132,12 +138,14 @@ describe('k8ts agent', { timeout: 120_000 }, () => {
     assert.match(cond.message, /untolerated taint.*dedicated: agents/);
   });
 
-  it('stops on SIGTERM, taking its pods, containerd and bridge with it', async () => {
+  it('stops on SIGTERM, taking its pods, containerd and bridge with it; the server keeps its token across a restart', async () => {
     agent!.kill('SIGTERM');
     assert.equal(await exitOf(agent!, 45_000), 0, agentOut);
     const bridge = await run('ip', ['link', 'show', BRIDGE], {});
     assert.notEqual(bridge.code, 0, `the ${BRIDGE} bridge is still there`);
     const left = await run('pgrep', ['-f', 'k8ts-ag-.*containerd'], {});
     assert.notEqual(left.code, 0, `containerd still runs: ${left.stdout}`);
+    await c!.restart();
+    assert.equal(readFileSync(join(c!.dataDir, 'token'), 'utf8').trim(), token, 'the token survives a server restart');
   });
 });
