@@ -1,0 +1,160 @@
+// The scheduler benchmark, shaped like upstream's scheduler_perf workloads,
+// end to end: a real `k8ts server`, hollow nodes, and a `k8ts scheduler`
+// process with a profile of its own. Each workload first places its
+// "existing" pods; then the scheduler is paused (SIGSTOP), the measured pods
+// are created, the scheduler resumes (SIGCONT), and the rate is measured
+// pods / (last binding seen by a watch − resume), binding writes included.
+//
+//   npm run bench:scheduler [-- --nodes 5000] [--scale 1] [--workloads SchedulingBasic,…]
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startCluster, destroyCluster, killGroup, writeTemp, K8TS } from '../test/support/cluster.ts';
+import { adminClient } from '../test/support/http.ts';
+import { until } from '../test/support/wait.ts';
+import { pool } from './lib/measure.ts';
+import { machine } from './lib/report.ts';
+
+const { values } = parseArgs({
+  options: {
+    nodes: { type: 'string', default: '5000' },
+    scale: { type: 'string', default: '1' },
+    workloads: { type: 'string', default: 'SchedulingBasic,NodeAffinity,TopologySpreading,PodAntiAffinity,PreemptionAsync,Unschedulable' },
+    out: { type: 'string', default: 'bench/results/scheduler.json' },
+  },
+});
+const NODES = Number(values.nodes);
+const scale = Number(values.scale);
+const n = (x: number) => Math.max(1, Math.round(x * scale));
+const SCHEDULER = 'bench-scheduler';
+const ZONES = 10;
+const log = (m: string) => process.stderr.write(`${m}\n`);
+
+/** Upstream's CI floors (pods/s) for the same workloads. */
+const FLOORS: Record<string, number> = { SchedulingBasic: 270, NodeAffinity: 220, TopologySpreading: 85, PodAntiAffinity: 60, PreemptionAsync: 160, Unschedulable: 140 };
+
+type PodSpec = (i: number) => Record<string, unknown>;
+interface Workload { init: number; initSpec: PodSpec; measured: number; spec: PodSpec; initUnschedulable?: boolean }
+
+const container = (cpu = '100m', memory = '100Mi') => [{ name: 'c', image: 'registry.local/pause:1', resources: { requests: { cpu, memory } } }];
+const plain: PodSpec = () => ({ containers: container() });
+const HALF_ZONES = Array.from({ length: ZONES / 2 }, (_, i) => `zone-${i}`);
+
+const WORKLOADS: Record<string, Workload> = {
+  SchedulingBasic: { init: n(1000), initSpec: plain, measured: n(10000), spec: plain },
+  NodeAffinity: {
+    init: n(1000), initSpec: plain, measured: n(5000),
+    spec: () => ({ containers: container(), affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'topology.kubernetes.io/zone', operator: 'In', values: HALF_ZONES }] }] } } } }),
+  },
+  TopologySpreading: {
+    init: n(1000), initSpec: plain, measured: n(5000),
+    spec: () => ({ containers: container(), topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { workload: 'TopologySpreading' } } }] }),
+  },
+  PodAntiAffinity: {
+    init: n(1000), initSpec: plain, measured: n(1000),
+    spec: () => ({ containers: container(), affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { workload: 'PodAntiAffinity' } }, topologyKey: 'kubernetes.io/hostname' }] } } }),
+  },
+  // Low-priority pods take most of a node each (24 of 32 CPUs); each measured
+  // high-priority pod needs the same, so it must preempt one.
+  PreemptionAsync: {
+    init: NODES, initSpec: () => ({ priorityClassName: 'bench-low', containers: container('24') }),
+    measured: n(500), spec: () => ({ priorityClassName: 'bench-high', containers: container('24') }),
+  },
+  Unschedulable: {
+    init: n(1000), initSpec: () => ({ containers: container('1000') }), initUnschedulable: true,
+    measured: n(5000), spec: plain,
+  },
+};
+
+async function main(): Promise<void> {
+  const c = await startCluster();
+  const http = adminClient(c.kubeconfig);
+  const children: ChildProcess[] = [];
+  // Interrupted (Ctrl-C, a timeout): take the detached hollow nodes and scheduler down too.
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      for (const ch of children) killGroup(ch);
+      void c.stop('SIGKILL').finally(() => process.exit(130));
+    });
+  }
+  const results: Record<string, unknown>[] = [];
+  try {
+    log(`starting ${NODES} hollow nodes`);
+    children.push(spawn(K8TS, ['hollow', '--kubeconfig', c.kubeconfig, '--nodes', String(NODES), '--cpu', '32', '--zones', String(ZONES)], { stdio: 'ignore', detached: true, env: { ...process.env, K8TS_LOG: 'quiet' } }));
+    await until(`${NODES} Ready nodes`, 600_000, async () => {
+      const list = JSON.parse((await http.call('GET', '/api/v1/nodes')).body);
+      return list.items.filter((x: any) => x.status?.conditions?.some((y: any) => y.type === 'Ready' && y.status === 'True')).length >= NODES;
+    }, 2000);
+    const cfg = writeTemp('bench-scheduler.yaml', `apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nprofiles:\n- schedulerName: ${SCHEDULER}\n`);
+    const sched = spawn(K8TS, ['scheduler', '--kubeconfig', c.kubeconfig, '--leader-elect=false', '--scheduler-config', cfg, '--explain-port', '0'], { stdio: 'ignore', detached: true, env: { ...process.env, K8TS_LOG: 'quiet' } });
+    children.push(sched);
+
+    for (const [name, value] of [['bench-low', 0], ['bench-high', 1000]] as const) {
+      await http.call('POST', '/apis/scheduling.k8s.io/v1/priorityclasses', JSON.stringify({ apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name }, value }));
+    }
+    // Binding times, as a watch on all pods sees them.
+    const boundAt = new Map<string, number>();
+    const close = await http.watch('/api/v1/pods?watch=1', (ev) => {
+      const p = ev.object;
+      if (p?.spec?.nodeName && !boundAt.has(`${p.metadata.namespace}/${p.metadata.name}`)) boundAt.set(`${p.metadata.namespace}/${p.metadata.name}`, performance.now());
+    });
+    const create = async (ns: string, prefix: string, count: number, spec: PodSpec, workload: string) => {
+      await pool(count, 64, async (i) => {
+        const body = JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `${prefix}-${i}`, labels: { workload } }, spec: { schedulerName: SCHEDULER, ...spec(i) } });
+        for (let attempt = 0; ; attempt++) {
+          const r = await http.call('POST', `/api/v1/namespaces/${ns}/pods`, body);
+          if (r.status < 300 || r.status === 409) return;
+          if (attempt > 5) throw new Error(`creating ${prefix}-${i}: ${r.status} ${r.body}`);
+        }
+      });
+    };
+    const boundCount = (ns: string, prefix: string, count: number) => {
+      let k = 0;
+      for (let i = 0; i < count; i++) if (boundAt.has(`${ns}/${prefix}-${i}`)) k++;
+      return k;
+    };
+
+    for (const name of values.workloads!.split(',')) {
+      const w = WORKLOADS[name];
+      if (!w) throw new Error(`unknown workload ${name}`);
+      const ns = name.toLowerCase();
+      await http.call('POST', '/api/v1/namespaces', JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }));
+      log(`${name}: ${w.init} existing pods`);
+      await create(ns, 'init', w.init, w.initSpec, `${name}-init`);
+      if (!w.initUnschedulable) await until(`${name}: existing pods bound`, 900_000, async () => boundCount(ns, 'init', w.init) === w.init, 500);
+      else await new Promise((r) => setTimeout(r, 3000));
+      log(`${name}: ${w.measured} measured pods`);
+      process.kill(sched.pid!, 'SIGSTOP');
+      await create(ns, 'm', w.measured, w.spec, name);
+      const resumed = performance.now();
+      process.kill(sched.pid!, 'SIGCONT');
+      await until(`${name}: measured pods bound`, 900_000, async () => boundCount(ns, 'm', w.measured) === w.measured, 200);
+      let last = resumed;
+      for (let i = 0; i < w.measured; i++) last = Math.max(last, boundAt.get(`${ns}/m-${i}`)!);
+      const rate = w.measured / ((last - resumed) / 1000);
+      results.push({ workload: name, nodes: NODES, existing: w.init, measured: w.measured, podsPerSecond: rate, floor: FLOORS[name], ratioToFloor: rate / FLOORS[name]! });
+      log(`${name}: ${rate.toFixed(0)} pods/s (${(rate / FLOORS[name]!).toFixed(1)}x upstream's floor of ${FLOORS[name]})`);
+      if (w.initUnschedulable || name === 'PreemptionAsync') {
+        // Leave no pending or node-filling pods for the next workload.
+        await http.call('DELETE', `/api/v1/namespaces/${ns}/pods?gracePeriodSeconds=0`);
+      }
+    }
+    close();
+  } finally {
+    for (const ch of children) killGroup(ch);
+    http.close();
+    await destroyCluster(c);
+  }
+  const rows = results.map((r: any) => `${String(r.workload).padEnd(18)} ${r.podsPerSecond.toFixed(0).padStart(7)} pods/s   floor ${String(r.floor).padStart(4)}   ${r.ratioToFloor.toFixed(1)}x`);
+  process.stdout.write(`\nscheduler benchmark (${NODES} hollow nodes, scale ${scale})\n${rows.join('\n')}\n`);
+  const out = resolve(values.out!);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify({ machine: machine(), nodes: NODES, scale, results }, null, 2));
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exitCode = 1;
+});
