@@ -22,7 +22,7 @@ export async function runControllerManager(argv: string[]): Promise<number> {
     args: argv, strict: true,
     options: {
       kubeconfig: { type: 'string' }, 'leader-elect': { type: 'boolean', default: true }, 'no-leader-elect': { type: 'boolean', default: false },
-      'node-monitor-period': { type: 'string', default: '5s' }, 'node-monitor-grace-period': { type: 'string', default: '50s' },
+      'node-monitor-period': { type: 'string', default: '5s' }, 'node-monitor-grace-period': { type: 'string', default: '40s' },
       'node-startup-grace-period': { type: 'string', default: '60s' },
     },
   });

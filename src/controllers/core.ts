@@ -18,7 +18,7 @@ const find = (group: string, resource: string) => RESOURCES.find((r) => r.group 
 export interface CoreControllerOptions {
   /** --node-monitor-period (5 s). */
   nodeMonitorPeriodMs?: number;
-  /** --node-monitor-grace-period (50 s upstream since 1.32). */
+  /** --node-monitor-grace-period (40 s, as k8ts' issue and upstream before 1.32 have it). */
   nodeMonitorGracePeriodMs?: number;
   /** --node-startup-grace-period (60 s). */
   nodeStartupGracePeriodMs?: number;

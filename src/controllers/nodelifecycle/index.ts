@@ -29,7 +29,7 @@ export interface NodeLifecycleConfig {
   pods: Informer; // byNodeName index named `node`
   recorder: Recorder;
   nodeMonitorPeriodMs?: number; // 5 s
-  nodeMonitorGracePeriodMs?: number; // 50 s (upstream's default since 1.32)
+  nodeMonitorGracePeriodMs?: number; // 40 s (upstream's default before 1.32, and k8ts')
   nodeStartupGracePeriodMs?: number; // 60 s
   nodeEvictionRate?: number; // 0.1 nodes/s
   secondaryNodeEvictionRate?: number; // 0.01 nodes/s
@@ -55,7 +55,7 @@ export class NodeLifecycleController {
   constructor(cfg: NodeLifecycleConfig) {
     this.cfg = cfg;
     this.now = cfg.now ?? Date.now;
-    this.health = new NodeHealthTracker({ gracePeriodMs: cfg.nodeMonitorGracePeriodMs ?? 50_000, startupGracePeriodMs: cfg.nodeStartupGracePeriodMs ?? 60_000 });
+    this.health = new NodeHealthTracker({ gracePeriodMs: cfg.nodeMonitorGracePeriodMs ?? 40_000, startupGracePeriodMs: cfg.nodeStartupGracePeriodMs ?? 60_000 });
   }
 
   /** Pods newly bound to a node that is not Ready are marked not Ready too. */
