@@ -71,9 +71,18 @@ async function main(): Promise<void> {
   const client = new Client({ ...loadKubeconfig(kubeconfig, 'k8ts-slo'), timeoutMs: 60_000 });
   const hollow = spawn(K8TS, ['hollow', '--kubeconfig', kubeconfig, '--nodes', String(nodes)], { stdio: 'ignore', env: { ...process.env, K8TS_LOG: 'quiet' } });
   const procs: Record<string, number> = { server: server.pid!, hollow: hollow.pid! };
-  const samples: Record<string, { rssMiB: number; cpu: number }[]> = { server: [], hollow: [] };
+  const samples: Record<string, { rssMiB: number; cpu: number }[]> = { server: [], hollow: [], 'controller-manager': [], scheduler: [] };
   const last: Record<string, { t: number; ticks: number }> = {};
   const sampler = setInterval(() => {
+    // The server's components are its children; find them by their command line.
+    for (const name of ['controller-manager', 'scheduler']) {
+      if (procs[name]) continue;
+      try {
+        for (const child of readFileSync(`/proc/${server.pid}/task/${server.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) {
+          if (readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0').includes(name)) procs[name] = Number(child);
+        }
+      } catch { /* not started yet */ }
+    }
     for (const [name, pid] of Object.entries(procs)) {
       try {
         const s = sample(pid, last[name]);
@@ -99,6 +108,7 @@ async function main(): Promise<void> {
   const createdAt = new Map<string, number>();
   const done = new Set<string>();
   const startup: number[] = [];
+  let lastRunningAt = 0;
   const watch = client.watch(PODS, '', { resourceVersion: '0' }, (ev) => {
     const p = ev.object;
     if (ev.type === 'DELETED' || !p?.metadata) return;
@@ -107,12 +117,14 @@ async function main(): Promise<void> {
     if (p.status?.phase !== 'Running' || done.has(key)) return;
     done.add(key);
     startup.push(Date.now() - createdAt.get(key)!);
+    lastRunningAt = Date.now();
   });
 
   const deployments = Math.ceil(totalPods / perDep);
   const namespaces = Math.max(1, Math.ceil(deployments / 50));
   const interval = 1000 / qps;
   for (let n = 0; n < namespaces; n++) await timed('create', 'namespaces', () => client.create(NS, '', { metadata: { name: `slo-${n}` } }));
+  const firstCreateAt = Date.now();
   for (let i = 0; i < deployments; i++) {
     const ns = `slo-${i % namespaces}`;
     const name = `d${i}`;
@@ -147,6 +159,8 @@ async function main(): Promise<void> {
     config: { nodes, pods: totalPods, qps, bound: values.bound }, nodesReadyS,
     apiLatencyMs: Object.fromEntries([...latencies].map(([k, xs]) => [k, { n: xs.length, p50: pct(xs, 50), p90: pct(xs, 90), p99: pct(xs, 99) }])),
     podStartupMs: { n: startup.length, p50: pct(startup, 50), p90: pct(startup, 90), p99: pct(startup, 99) },
+    // Controllers, scheduler and nodes together: pods Running per second from the first create to the last pod Running.
+    podsRunningPerSecond: startup.length / Math.max(0.001, (lastRunningAt - firstCreateAt) / 1000),
     processes: Object.fromEntries(Object.entries(samples).map(([k, xs]) => [k, { maxRssMiB: Math.max(...xs.map((x) => x.rssMiB)), meanCpu: xs.reduce((a, x) => a + x.cpu, 0) / Math.max(1, xs.length) }])),
   };
   mkdirSync(resolve('bench/results'), { recursive: true });
@@ -159,6 +173,7 @@ async function main(): Promise<void> {
   }
   const ps = report.podStartupMs;
   console.log(`pod startup (${ps.n})`.padEnd(40), ps.p50.toFixed(0).padStart(9), ps.p90.toFixed(0).padStart(9), ps.p99.toFixed(0).padStart(9), ` p99 <= 5 s ${ps.p99 <= 5000 ? 'met' : 'MISSED'}`);
+  console.log(`pods Running per second (first create to last Running): ${report.podsRunningPerSecond.toFixed(0)}`);
   for (const [k, v] of Object.entries(report.processes)) console.log(`${k}: max RSS ${v.maxRssMiB.toFixed(0)} MiB, mean CPU ${v.meanCpu.toFixed(2)} cores`);
 
   client.close();

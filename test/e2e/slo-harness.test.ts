@@ -24,7 +24,8 @@ describe('SLO harness', { timeout: 300_000 }, () => {
         const l = report.apiLatencyMs[key];
         assert.ok(l && l.n > 0 && l.p50 > 0 && l.p90 >= l.p50 && l.p99 >= l.p90, `apiLatencyMs["${key}"] = ${JSON.stringify(l)}`);
       }
-      for (const p of ['server', 'hollow']) {
+      assert.ok(report.podsRunningPerSecond > 0, 'podsRunningPerSecond');
+      for (const p of ['server', 'hollow', 'controller-manager', 'scheduler']) {
         assert.ok(report.processes[p].maxRssMiB > 10, `${p} RSS`);
         assert.ok(report.processes[p].meanCpu >= 0, `${p} CPU`);
       }
