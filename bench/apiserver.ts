@@ -148,12 +148,13 @@ const med: Figures = {};
 for (const k of Object.keys(runs[0]!)) med[k] = median(runs.map((r) => r[k]!));
 const rows = Object.entries(med).map(([k, v]) => {
   const c = /_c(\d+)$/.exec(k)?.[1];
-  const ratio = k.startsWith('create_rate_c') && c ? ` (${(100 * v / med[`storage_create_rate_c${c}`]!).toFixed(0)}% of storage)` : '';
+  const ratio = k.startsWith('create_rate_c') && c
+    ? ` (${(100 * v / med.raw_insert_unbatched_rate!).toFixed(0)}% of raw SQLite inserts, ${(100 * v / med[`storage_create_rate_c${c}`]!).toFixed(0)}% of the backend at ${c})` : '';
   return `${k.padEnd(32)} ${v.toFixed(v < 10 ? 2 : 0).padStart(10)}${ratio}`;
 });
 const goals = [
   `single-object p99 at 64 clients < 25 ms: create ${med.create_p99_ms_c64!.toFixed(1)} ms, get ${med.get_p99_ms_c64!.toFixed(1)} ms → ${med.create_p99_ms_c64! < 25 && med.get_p99_ms_c64! < 25 ? 'met' : 'NOT met'}`,
-  `creates ≥ 25% of raw storage rate (64 clients): ${(100 * med.create_rate_c64! / med.storage_create_rate_c64!).toFixed(0)}% → ${med.create_rate_c64! >= 0.25 * med.storage_create_rate_c64! ? 'met' : 'NOT met'}`,
+  `creates ≥ 25% of the raw storage rate (64 clients): ${(100 * med.create_rate_c64! / med.raw_insert_unbatched_rate!).toFixed(0)}% of raw SQLite inserts (one fsync each) → ${med.create_rate_c64! >= 0.25 * med.raw_insert_unbatched_rate! ? 'met' : 'NOT met'}; ${(100 * med.create_rate_c64! / med.storage_create_rate_c64!).toFixed(0)}% of k8ts' SQLite backend at 64 writers (group commit) → ${med.create_rate_c64! >= 0.25 * med.storage_create_rate_c64! ? 'met' : 'NOT met'}`,
 ];
 process.stdout.write(`${rows.join('\n')}\n\n${goals.join('\n')}\n`);
 const out = resolve(values.out);
