@@ -31,10 +31,20 @@ export class Cache implements Snapshot {
     return n;
   }
 
-  private dirty(structure: boolean): void {
-    if (structure) this.list = null;
+  /** The node set or its zones changed: the ordered list and the lists derived from it are stale. */
+  private dirty(): void {
+    this.list = null;
     this.withAffinity = null;
     this.withAnti = null;
+  }
+
+  /** Runs a pod change on a node; the affinity lists are rebuilt only when the node joins or leaves them. */
+  private change(info: NodeInfo | undefined, fn: () => void): void {
+    const aff = (info?.podsWithAffinity.length ?? 0) > 0;
+    const anti = (info?.podsWithRequiredAntiAffinity.length ?? 0) > 0;
+    fn();
+    if (aff !== (info?.podsWithAffinity.length ?? 0) > 0) this.withAffinity = null;
+    if (anti !== (info?.podsWithRequiredAntiAffinity.length ?? 0) > 0) this.withAnti = null;
   }
 
   // --- Snapshot -----------------------------------------------------------
@@ -95,7 +105,7 @@ export class Cache implements Snapshot {
     const zoneChanged = !old || old.metadata?.labels?.[ZONE] !== node.metadata?.labels?.[ZONE] || old.metadata?.labels?.[REGION] !== node.metadata?.labels?.[REGION];
     info.setNode(node);
     if (!old || JSON.stringify(old.status?.images) !== JSON.stringify(node.status?.images)) this.setImages(info, node);
-    this.dirty(zoneChanged);
+    if (zoneChanged) this.dirty();
   }
 
   updateNode(node: any): void {
@@ -109,7 +119,7 @@ export class Cache implements Snapshot {
     // Pods still bound to a deleted node keep a node-less entry until they go.
     if (info.pods.length === 0) this.infos.delete(node.metadata.name);
     else info.node = null;
-    this.dirty(true);
+    this.dirty();
   }
 
   // --- pods -----------------------------------------------------------------
@@ -123,19 +133,18 @@ export class Cache implements Snapshot {
   }
 
   private place(pi: PodInfo, nodeName: string, assumed: boolean): void {
-    this.info(nodeName).addPod(pi);
+    const info = this.info(nodeName);
+    this.change(info, () => info.addPod(pi));
     this.pods.set(pi.uid, { pi, nodeName, assumed, bindingFinished: false });
-    this.dirty(false);
   }
 
   private unplace(uid: string): void {
     const st = this.pods.get(uid);
     if (!st) return;
     const info = this.infos.get(st.nodeName);
-    info?.removePod(uid);
+    this.change(info, () => info?.removePod(uid));
     if (info && !info.node && info.pods.length === 0) this.infos.delete(st.nodeName);
     this.pods.delete(uid);
-    this.dirty(false);
   }
 
   /** Puts a pod on the node it is being bound to, before the API says so. */

@@ -66,6 +66,34 @@ describe('scheduling queue', () => {
     assert.equal(q.stats().backoff, 1);
   });
 
+  it('parks a pod that failed during an event its plugins do not care about', async () => {
+    const q = queue({ t: 0 });
+    q.add(pod('p'));
+    const qp = (await q.pop())!;
+    const cycle = q.schedulingCycle;
+    q.moveAllToActiveOrBackoff({ resource: 'Pod', action: 'Add' });
+    qp.unschedulablePlugins = new Set(['NodeResourcesFit']);
+    q.addUnschedulable(qp, cycle);
+    assert.deepEqual(q.stats(), { active: 0, backoff: 0, unschedulable: 1, gated: 0 });
+  });
+
+  it('keeps an unschedulable pod parked when only its status changes, and moves it when its spec does', async () => {
+    const sort = prioritySort();
+    const q = new SchedulingQueue({
+      less: (a, b) => sort.less!(a, b), preEnqueue: () => null, interested: (_p, plugin, ev) => plugin === 'TaintToleration' && ev.resource === 'Pod', now: () => 0,
+    });
+    const p = pod('p');
+    q.add(p);
+    const qp = (await q.pop())!;
+    qp.unschedulablePlugins = new Set(['TaintToleration']);
+    q.addUnschedulable(qp, q.schedulingCycle);
+    const withStatus = { ...p, metadata: { ...p.metadata, resourceVersion: '7' }, status: { conditions: [{ type: 'PodScheduled', status: 'False' }] } };
+    q.update(withStatus);
+    assert.equal(q.stats().unschedulable, 1);
+    q.update({ ...withStatus, spec: { ...p.spec, tolerations: [{ operator: 'Exists' }] } });
+    assert.equal(q.stats().unschedulable, 0);
+  });
+
   it('flushes pods left unschedulable for 5 minutes', async () => {
     const now = { t: 0 };
     const q = queue(now);

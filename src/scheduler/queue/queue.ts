@@ -7,6 +7,12 @@ import type { PodInfo } from '../framework/pod-info.ts';
 import { newPodInfo } from '../framework/pod-info.ts';
 import { Heap } from './heap.ts';
 
+/** Whether anything but status, resourceVersion, generation and managedFields differs. */
+export function specOrMetaChanged(a: any, b: any): boolean {
+  const strip = (p: any) => JSON.stringify({ ...p, status: undefined, metadata: { ...p.metadata, resourceVersion: undefined, generation: undefined, managedFields: undefined } });
+  return strip(a) !== strip(b);
+}
+
 export interface QueueEvent {
   resource: string;
   action: ActionType;
@@ -36,7 +42,13 @@ export class SchedulingQueue {
   private closed = false;
   private timers: NodeJS.Timeout[] = [];
   schedulingCycle = 0;
-  private moveRequestCycle = -1;
+  /**
+   * The last scheduling cycle in which each kind of event ("Node/Add") was
+   * seen. A pod that fails after an event its rejecting plugins care about
+   * retries through backoff (upstream's queueing hints for in-flight pods);
+   * unrelated events (every binding is a Pod/Add) leave it parked.
+   */
+  private readonly lastEventCycle = new Map<string, { ev: QueueEvent; cycle: number }>();
 
   constructor(cfg: QueueConfig) {
     this.cfg = {
@@ -137,9 +149,13 @@ export class SchedulingQueue {
     }
     const u = this.unschedulable.get(uid);
     if (u) {
+      const old = u.pi.pod;
       u.pi = pi;
-      // A gated pod whose gates are gone, or any change to a rejected pod, may help it now.
+      // A gated pod whose gates are gone, or a change to a rejected pod's spec
+      // or metadata, may help it now; its own status writes (the PodScheduled
+      // condition, nominatedNodeName) do not, as upstream's isPodUpdated.
       if (u.gatedBy) this.toActive(u);
+      else if (!specOrMetaChanged(old, pod)) return;
       else if (u.unschedulablePlugins.size === 0 || [...u.unschedulablePlugins].some((p) => this.cfg.interested(pod, p, { resource: 'Pod', action: 'Update' }))) this.requeue(u);
       return;
     }
@@ -177,22 +193,36 @@ export class SchedulingQueue {
     if (!current) return; // deleted meanwhile
     q.pi = current.pi;
     q.timestamp = this.cfg.now();
-    if (isError || this.moveRequestCycle >= podCycle) {
+    if (isError || this.movedDuring(q, podCycle)) {
       this.backoff.push(q);
       return;
     }
     this.unschedulable.set(q.pi.uid, q);
   }
 
+  private movedDuring(q: QueuedPodInfo, podCycle: number): boolean {
+    const plugins = [...q.unschedulablePlugins];
+    for (const { ev, cycle } of this.lastEventCycle.values()) {
+      if (cycle < podCycle) continue;
+      if (plugins.length === 0 || plugins.some((p) => this.cfg.interested(q.pi.pod, p, ev))) return true;
+    }
+    return false;
+  }
+
   /** A cluster event: moves the unschedulable pods it could help. */
   moveAllToActiveOrBackoff(ev: QueueEvent): void {
-    for (const q of [...this.unschedulable.values()]) {
+    const moved: QueuedPodInfo[] = [];
+    for (const q of this.unschedulable.values()) {
       if (q.gatedBy) continue;
-      const plugins = [...q.unschedulablePlugins];
-      if (plugins.length && !plugins.some((p) => this.cfg.interested(q.pi.pod, p, ev))) continue;
-      this.requeue(q);
+      let move = q.unschedulablePlugins.size === 0;
+      for (const p of q.unschedulablePlugins) if ((move = this.cfg.interested(q.pi.pod, p, ev))) break;
+      if (move) moved.push(q);
     }
-    this.moveRequestCycle = this.schedulingCycle;
+    for (const q of moved) this.requeue(q);
+    const kind = `${ev.resource}/${ev.action}`;
+    const seen = this.lastEventCycle.get(kind);
+    if (seen) seen.cycle = this.schedulingCycle;
+    else this.lastEventCycle.set(kind, { ev, cycle: this.schedulingCycle });
   }
 
   flushBackoffCompleted(): void {
