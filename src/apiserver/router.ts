@@ -18,6 +18,7 @@ import { handleScale } from './handlers/scale.ts';
 import { handleBinding, handleEviction } from './handlers/pod-subresources.ts';
 import { handlePodLog } from './handlers/pod-log.ts';
 import type { KubeletClientConfig } from './handlers/pod-log.ts';
+import { handlePodStream } from './handlers/pod-stream.ts';
 import type { Authenticator } from './authn/index.ts';
 import { unauthorizedStatus } from './authn/index.ts';
 import { authorize } from './authz/index.ts';
@@ -106,8 +107,8 @@ async function subresource(ctx: RequestContext, deps: RouteDeps): Promise<void> 
   if (sub === 'binding' && info.verb === 'create') return handleBinding(ctx);
   if (sub === 'eviction' && info.verb === 'create') return handleEviction(ctx);
   if (sub === 'log' && resource.resource === 'pods') return handlePodLog(ctx, deps.kubeletClient);
-  if (['exec', 'attach', 'portforward', 'proxy'].includes(sub)) {
-    // Streaming goes to the pod's kubelet; until one serves this pod there is nothing to connect to.
+  if (['exec', 'attach', 'portforward'].includes(sub) && resource.resource === 'pods') return handlePodStream(ctx, deps.kubeletClient);
+  if (sub === 'proxy') {
     const pod = await ctx.store.get(info.namespace, info.name);
     const node = pod.spec?.nodeName;
     throw new StatusError({

@@ -16,6 +16,7 @@ import { Backoff } from './backoff.ts';
 import { LABEL_POD_UID, podLogDir } from './spec.ts';
 import { Prober } from './prober.ts';
 import { startKubeletServer } from './server/index.ts';
+import { criStreamRuntime } from './server/cri-streams.ts';
 import type { KubeletServer } from './server/index.ts';
 
 export interface KubeletConfig {
@@ -133,6 +134,7 @@ export class Kubelet {
             throw err;
           }
         },
+        streams: criStreamRuntime(this.cri),
       },
     });
   }

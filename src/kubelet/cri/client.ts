@@ -51,6 +51,14 @@ export interface CriSandbox {
   labels: Record<string, string>;
 }
 
+/** Which streams an exec or attach carries. */
+export interface StreamIO {
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  tty: boolean;
+}
+
 /** A CRI error keeps the gRPC code: 5 is NotFound. */
 export function isNotFound(err: unknown): boolean {
   return (err as ServiceError)?.code === 5;
@@ -133,6 +141,19 @@ export class CriClient {
 
   async execSync(id: string, cmd: string[], timeoutSeconds: number): Promise<{ stdout: Buffer; stderr: Buffer; exitCode: number }> {
     return this.call('runtime', 'ExecSync', { containerId: id, cmd, timeout: timeoutSeconds }, (timeoutSeconds + 5) * 1000);
+  }
+
+  /** The runtime's streaming URL for an exec; the caller proxies the client's upgrade request to it. */
+  async exec(containerId: string, cmd: string[], io: StreamIO): Promise<string> {
+    return (await this.call<{ url: string }>('runtime', 'Exec', { containerId, cmd, ...io }, 10_000)).url;
+  }
+
+  async attach(containerId: string, io: StreamIO): Promise<string> {
+    return (await this.call<{ url: string }>('runtime', 'Attach', { containerId, ...io }, 10_000)).url;
+  }
+
+  async portForward(podSandboxId: string, ports: number[]): Promise<string> {
+    return (await this.call<{ url: string }>('runtime', 'PortForward', { podSandboxId, port: ports }, 10_000)).url;
   }
 
   /** The image's id, or undefined when the runtime does not have it. */

@@ -1,5 +1,6 @@
 // The kubelet's HTTPS server (upstream's port 10250), which the apiserver
-// calls for pods/log. Callers must present a client certificate signed by
+// calls for pods/log, and for pods/exec, attach and portforward (upgrade
+// requests, proxied to the runtime's streaming server: streaming.ts). Callers must present a client certificate signed by
 // the client CA (the apiserver's kubelet-client certificate); anything else
 // gets 401. Errors are plain text, as upstream's kubelet writes them, and
 // the apiserver turns them into Status objects.
@@ -11,6 +12,9 @@ import type { AddressInfo } from 'node:net';
 import { stat } from 'node:fs/promises';
 import { KubeletHttpError, logTarget, parseLogQuery } from './container-logs.ts';
 import { readLogs } from './logs.ts';
+import { parseStreamPath, serveStream } from './streaming.ts';
+import type { StreamRuntime } from './streaming.ts';
+import { writeRawError } from './upgrade-proxy.ts';
 
 export interface KubeletServerHost {
   /** The pod this kubelet runs under that name, as it last saw it (status included). */
@@ -19,6 +23,8 @@ export interface KubeletServerHost {
   podLogDir(pod: any): string;
   /** What the runtime says about a container instance; undefined when it is gone. */
   containerStatus(id: string): Promise<{ running: boolean; logPath?: string } | undefined>;
+  /** The runtime's streaming URLs (exec, attach, port-forward); without it those requests fail. */
+  streams?: StreamRuntime;
 }
 
 export interface KubeletServerConfig {
@@ -52,6 +58,21 @@ export async function startKubeletServer(cfg: KubeletServerConfig): Promise<Kube
     });
   });
   server.requestTimeout = 0; // follow streams for as long as the client stays
+  // Upgraded connections leave the server's bookkeeping: close() ends them itself.
+  const streams = new Set<TLSSocket>();
+  server.on('upgrade', (req: IncomingMessage, socket: TLSSocket, head: Buffer) => {
+    streams.add(socket);
+    socket.once('close', () => streams.delete(socket));
+    socket.on('error', () => socket.destroy());
+    if (!socket.authorized) return writeRawError(socket, 401, 'Unauthorized');
+    const target = parseStreamPath(new URL(req.url ?? '/', 'https://kubelet').pathname);
+    if (!target) return writeRawError(socket, 404, '404 page not found');
+    serveStream(req, socket, head, target, { getPod: (ns, n) => cfg.host.getPod(ns, n), streams: cfg.host.streams, log })
+      .catch((err) => {
+        log('kubelet stream failed', { url: req.url, error: String(err?.stack ?? err) });
+        socket.destroy();
+      });
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(cfg.port, cfg.address ?? '0.0.0.0', () => {
@@ -64,6 +85,7 @@ export async function startKubeletServer(cfg: KubeletServerConfig): Promise<Kube
   return {
     port,
     close: () => new Promise<void>((resolve) => {
+      for (const s of streams) s.destroy();
       server.closeAllConnections();
       server.close(() => resolve());
     }),
@@ -78,6 +100,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, cfg: KubeletSer
     res.end('ok');
     return;
   }
+  if (parseStreamPath(url.pathname)) throw new KubeletHttpError(400, 'Upgrade request required');
   const m = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
   if (!m) throw new KubeletHttpError(404, '404 page not found');
   if (req.method !== 'GET' && req.method !== 'HEAD') throw new KubeletHttpError(405, 'Method Not Allowed');
