@@ -12,7 +12,18 @@ import { pickOneNode, selectVictimsOnNode } from './victims.ts';
 export const NAME = 'DefaultPreemption';
 export const NOT_HELPFUL = 'Preemption is not helpful for scheduling';
 
-export function defaultPreemption(_args: unknown, handle: Handle): Plugin {
+export interface PreemptionArgs {
+  minCandidateNodesPercentage?: number;
+  minCandidateNodesAbsolute?: number;
+}
+
+/** How many candidate nodes a dry run looks for: a share of the nodes, at least an absolute number (upstream's defaults 10% and 100). */
+export function numCandidates(args: PreemptionArgs, numNodes: number): number {
+  const n = Math.max(Math.trunc((numNodes * (args.minCandidateNodesPercentage ?? 10)) / 100), args.minCandidateNodesAbsolute ?? 100);
+  return Math.min(n, numNodes);
+}
+
+export function defaultPreemption(args: PreemptionArgs | undefined, handle: Handle, random: () => number = Math.random): Plugin {
   return {
     name: NAME,
     events: () => [{ resource: 'Pod', actions: ['Delete'] }],
@@ -32,15 +43,27 @@ export function defaultPreemption(_args: unknown, handle: Handle): Plugin {
       const results = new Map<string, Status>();
       const cands: Candidate[] = [];
       const fwk = handle.framework();
+      const potential: NodeInfo[] = [];
       for (const n of all as NodeInfo[]) {
         const st = statuses.get(n.name);
-        if (st?.code === Code.UnschedulableAndUnresolvable) {
-          results.set(n.name, new Status(Code.UnschedulableAndUnresolvable, NOT_HELPFUL));
+        if (st?.code === Code.UnschedulableAndUnresolvable) results.set(n.name, new Status(Code.UnschedulableAndUnresolvable, NOT_HELPFUL));
+        else potential.push(n);
+      }
+      // As upstream: dry-run from a random offset and stop once enough
+      // candidates are found (at least one of them violating no PDB).
+      const want = numCandidates(args ?? {}, potential.length);
+      const offset = want < potential.length ? Math.floor(random() * potential.length) : 0;
+      let nonViolating = 0;
+      for (let i = 0; i < potential.length; i++) {
+        const n = potential[(offset + i) % potential.length];
+        const r = selectVictimsOnNode(fwk, state, pod, n, pdbs);
+        if (r instanceof Status) {
+          results.set(n.name, r);
           continue;
         }
-        const r = selectVictimsOnNode(fwk, state, pod, n, pdbs);
-        if (r instanceof Status) results.set(n.name, r);
-        else cands.push(r);
+        cands.push(r);
+        if (r.numPDBViolations === 0) nonViolating++;
+        if (nonViolating > 0 && cands.length >= want) break;
       }
       if (cands.length === 0) {
         const msg = fitErrorMessage({ numAllNodes: all.length, nodeStatuses: results });
@@ -48,8 +71,10 @@ export function defaultPreemption(_args: unknown, handle: Handle): Plugin {
       }
       const best = pickOneNode(cands);
       const api = handle.api;
+      // The victims' API calls run on their own (upstream's async preemption):
+      // the next scheduling cycle does not wait for the round trips.
       if (api) {
-        await Promise.all(best.victims.map(async (v) => {
+        void Promise.all(best.victims.map(async (v) => {
           const conds = (v.pod.status?.conditions ?? []).filter((c: any) => c.type !== 'DisruptionTarget');
           conds.push({ type: 'DisruptionTarget', status: 'True', reason: 'PreemptionByScheduler', message: `${handle.schedulerName}: preempting to accommodate a higher priority pod`, lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') });
           await api.patchPodStatus(v.pod, { conditions: conds }).catch(() => {});
