@@ -1,4 +1,4 @@
-// kubectl exec and port-forward against the server's own node: the
+// kubectl exec, attach and port-forward against the server's own node: the
 // apiserver proxies the upgrade to the kubelet, which proxies it to
 // containerd's CRI streaming server. kubectl 1.33 tries WebSocket (v5)
 // first and falls back to SPDY when the upgrade is refused; kubectl 1.30
@@ -12,7 +12,7 @@ import { until } from '../support/wait.ts';
 
 const NODE = 'e2e-exec';
 
-describe('kubectl exec and port-forward through the kubelet and containerd', { timeout: 240_000 }, () => {
+describe('kubectl exec, attach and port-forward through the kubelet and containerd', { timeout: 240_000 }, () => {
   let c: TestCluster | undefined;
   before(async () => {
     c = await startCluster({ agent: true, extraArgs: ['--node-name', NODE, '--cluster-cidr', '10.198.0.0/16'] });
@@ -49,6 +49,27 @@ describe('kubectl exec and port-forward through the kubelet and containerd', { t
     assert.match(missing.stderr, /container nope is not valid for pod web/);
     const nopod = await c!.kubectl(['exec', 'ghost', '--', 'true']);
     assert.match(nopod.stderr, /pods "ghost" not found/);
+    // A pod whose container never starts: the kubelet finds no running container.
+    await c!.k(['run', 'pending', '--image=k8ts.local/absent:1', '--restart=Never']);
+    await until('the kubelet to refuse an exec into the pending pod', 30_000, async () => {
+      const r = await c!.kubectl(['exec', 'pending', '--', 'true']);
+      return r.code !== 0 && r.stderr.includes('unable to upgrade connection: container not found ("pending")');
+    });
+  });
+
+  it('attaches to a running container\'s output', async () => {
+    await c!.k(['run', 'ticker', '--image=k8ts.local/busybox:1', '--restart=Never', '--', 'sh', '-c', 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.3; done']);
+    await c!.k(['wait', '--for=condition=Ready', 'pod/ticker', '--timeout=60s']);
+    const at = spawn('kubectl', ['--kubeconfig', c!.kubeconfig, 'attach', 'ticker'], { env: KUBECTL_ENV, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let out = '';
+    at.stdout.on('data', (d) => { out += d; });
+    at.stderr.on('data', (d) => { out += d; });
+    try {
+      // Attach shows what the container writes from now on, not its log.
+      await until('two ticks through attach', 15_000, async () => (out.match(/^tick \d+$/gm) ?? []).length >= 2);
+    } finally {
+      killGroup(at);
+    }
   });
 
   it('port-forwards a local port to the pod', async () => {
