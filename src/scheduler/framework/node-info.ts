@@ -24,6 +24,8 @@ export class NodeInfo {
   usedPorts = new Map<string, number>();
   images = new Map<string, ImageState>();
   generation = 0;
+  /** spec.unschedulable, read once per Node update (Filter reads it for every node). */
+  unschedulable = false;
 
   constructor(name: string) {
     this.name = name;
@@ -31,6 +33,7 @@ export class NodeInfo {
 
   setNode(node: any): void {
     this.node = node;
+    this.unschedulable = !!node.spec?.unschedulable;
     this.allocatable = resourceFromList(node.status?.allocatable ?? node.status?.capacity);
     this.generation++;
   }
@@ -84,6 +87,7 @@ export class NodeInfo {
   clone(): NodeInfo {
     const c = new NodeInfo(this.name);
     c.node = this.node;
+    c.unschedulable = this.unschedulable;
     c.pods = [...this.pods];
     c.podsWithAffinity = [...this.podsWithAffinity];
     c.podsWithRequiredAntiAffinity = [...this.podsWithRequiredAntiAffinity];

@@ -6,6 +6,7 @@ import type { Plugin } from '../../framework/types.ts';
 import type { NodeInfo } from '../../framework/node-info.ts';
 import type { PodInfo } from '../../framework/pod-info.ts';
 import { unschedulable } from '../../framework/status.ts';
+import type { Status } from '../../framework/status.ts';
 import type { ResourceSpec, Scorer, ShapePoint } from './scorers.ts';
 import { DEFAULT_RESOURCES, allocatableAndRequested, leastAllocated, mostAllocated, requestedToCapacityRatio } from './scorers.ts';
 
@@ -26,19 +27,20 @@ export function insufficientResources(pod: PodInfo, node: NodeInfo, ignored: (na
   const out: string[] = [];
   if (node.pods.length + 1 > node.allocatable.allowedPodNumber) out.push('Too many pods');
   const req = pod.requests;
-  const scalars = Object.entries(req.scalar).filter(([, v]) => v > 0);
-  if (req.milliCPU === 0 && req.memory === 0 && req.ephemeralStorage === 0 && scalars.length === 0) return out;
   const a = node.allocatable;
   const u = node.requested;
+  // Runs for every node a pod is tried on: no allocation unless something is short.
   if (req.milliCPU > 0 && req.milliCPU > a.milliCPU - u.milliCPU) out.push('Insufficient cpu');
   if (req.memory > 0 && req.memory > a.memory - u.memory) out.push('Insufficient memory');
   if (req.ephemeralStorage > 0 && req.ephemeralStorage > a.ephemeralStorage - u.ephemeralStorage) out.push('Insufficient ephemeral-storage');
-  for (const [name, v] of scalars) {
-    if (ignored(name)) continue;
+  for (const name in req.scalar) {
+    const v = req.scalar[name];
+    if (v <= 0 || ignored(name)) continue;
     if (v > (a.scalar[name] ?? 0) - (u.scalar[name] ?? 0)) out.push(`Insufficient ${name}`);
   }
   return out;
 }
+
 
 export function nodeResourcesFit(args: FitArgs = {}): Plugin {
   const ignoredNames = new Set(args.ignoredResources ?? []);
@@ -58,12 +60,19 @@ export function nodeResourcesFit(args: FitArgs = {}): Plugin {
     }
     default: throw new Error(`NodeResourcesFit: scoring strategy "${strategy.type}" is not supported`);
   }
+  const statuses = new Map<string, Status>();
   return {
     name: NAME,
     events: () => [{ resource: 'Pod', actions: ['Delete', 'Update'] }, { resource: 'Node', actions: ['Add', 'Update'] }],
     filter(_state, pod, node) {
       const reasons = insufficientResources(pod, node, ignored);
-      return reasons.length ? unschedulable(...reasons) : null;
+      if (reasons.length === 0) return null;
+      // One Status per distinct set of reasons: a pod that fits nowhere is
+      // rejected by thousands of nodes for the same few reasons.
+      const key = reasons.join('\u0000');
+      let s = statuses.get(key);
+      if (!s) statuses.set(key, (s = unschedulable(...reasons)));
+      return s;
     },
     score(_state, pod, node) {
       const req: number[] = [];

@@ -15,7 +15,7 @@ export function nodeUnschedulable(): Plugin {
     events: () => [{ resource: 'Node', actions: ['Add', 'Update'] }],
     filter(_state, pod, node) {
       if (!node.node) return unresolvable(ERR_REASON_UNKNOWN);
-      if (!node.node.spec?.unschedulable) return null;
+      if (!node.unschedulable) return null;
       const ok = (pod.pod.spec?.tolerations ?? []).some((t: any) => tolerates(t, TAINT));
       return ok ? null : unresolvable(ERR_REASON_UNSCHEDULABLE);
     },
