@@ -72,20 +72,22 @@ describe('kubectl exec, attach and port-forward through the kubelet and containe
     }
   });
 
-  it('port-forwards a local port to the pod', async () => {
-    const pf = spawn('kubectl', ['--kubeconfig', c!.kubeconfig, 'port-forward', 'pod/web', '18080:8080'], { env: KUBECTL_ENV, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    let out = '';
-    pf.stdout.on('data', (d) => { out += d; });
-    pf.stderr.on('data', (d) => { out += d; });
-    try {
-      await until('port-forward to listen', 20_000, async () => out.includes('Forwarding from 127.0.0.1:18080'));
-      // busybox httpd answers 404 for / (no index): an answer from inside the pod.
-      const res = await until('an answer through the forwarded port', 10_000, async () => fetch('http://127.0.0.1:18080/'));
-      assert.equal(res.status, 404);
-      await res.text();
-    } finally {
-      killGroup(pf);
-    }
-    assert.doesNotMatch(out, /error/i, out);
-  });
+  for (const [binary, port] of [['kubectl', 18080], ['kubectl.1.30', 18081]] as const) {
+    it(`${binary} port-forwards a local port to the pod`, async () => {
+      const pf = spawn(binary, ['--kubeconfig', c!.kubeconfig, 'port-forward', 'pod/web', `${port}:8080`], { env: KUBECTL_ENV, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      let out = '';
+      pf.stdout.on('data', (d) => { out += d; });
+      pf.stderr.on('data', (d) => { out += d; });
+      try {
+        await until('port-forward to listen', 20_000, async () => out.includes(`Forwarding from 127.0.0.1:${port}`));
+        // busybox httpd answers 404 for / (no index): an answer from inside the pod.
+        const res = await until('an answer through the forwarded port', 10_000, async () => fetch(`http://127.0.0.1:${port}/`));
+        assert.equal(res.status, 404);
+        await res.text();
+      } finally {
+        killGroup(pf);
+      }
+      assert.doesNotMatch(out, /error/i, out);
+    });
+  }
 });
