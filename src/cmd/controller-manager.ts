@@ -13,6 +13,7 @@ import { createWorkloadControllers } from '../controllers/workloads.ts';
 import { createBatchControllers } from '../controllers/batch.ts';
 import { createCoreControllers } from '../controllers/core.ts';
 import { parseDurationMs } from './duration.ts';
+import { CidrSet } from '../controllers/nodeipam/cidrset.ts';
 import { LeaderElector } from '../client/leader-election.ts';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
@@ -24,6 +25,11 @@ export async function runControllerManager(argv: string[]): Promise<number> {
       kubeconfig: { type: 'string' }, 'leader-elect': { type: 'boolean', default: true }, 'no-leader-elect': { type: 'boolean', default: false },
       'node-monitor-period': { type: 'string', default: '5s' }, 'node-monitor-grace-period': { type: 'string', default: '40s' },
       'node-startup-grace-period': { type: 'string', default: '60s' },
+      'allocate-node-cidrs': { type: 'string', default: 'true' }, 'cluster-cidr': { type: 'string', default: '10.42.0.0/16' },
+      'node-cidr-mask-size': { type: 'string', default: '24' }, 'terminated-pod-gc-threshold': { type: 'string', default: '12500' },
+      'mirroring-max-endpoints-per-subset': { type: 'string', default: '1000' },
+      // k8ts' own: upstream fixes these at 20 s and 40 s; tests shorten them.
+      'pod-gc-period': { type: 'string', default: '20s' }, 'pod-gc-quarantine': { type: 'string', default: '40s' },
     },
   });
   if (!values.kubeconfig) {
@@ -31,7 +37,7 @@ export async function runControllerManager(argv: string[]): Promise<number> {
     return 2;
   }
   const durations: Record<string, number> = {};
-  for (const flag of ['node-monitor-period', 'node-monitor-grace-period', 'node-startup-grace-period'] as const) {
+  for (const flag of ['node-monitor-period', 'node-monitor-grace-period', 'node-startup-grace-period', 'pod-gc-period', 'pod-gc-quarantine'] as const) {
     const ms = parseDurationMs(values[flag]!);
     if (ms === undefined) {
       process.stderr.write(`k8ts controller-manager: --${flag} must be a duration such as 40s or 1m30s, not "${values[flag]}"\n`);
@@ -39,8 +45,35 @@ export async function runControllerManager(argv: string[]): Promise<number> {
     }
     durations[flag] = ms;
   }
+  const ints: Record<string, number> = {};
+  for (const flag of ['node-cidr-mask-size', 'terminated-pod-gc-threshold', 'mirroring-max-endpoints-per-subset'] as const) {
+    const n = Number(values[flag]);
+    if (!/^-?\d+$/.test(values[flag]!) || !Number.isSafeInteger(n)) {
+      process.stderr.write(`k8ts controller-manager: --${flag} must be an integer, not "${values[flag]}"\n`);
+      return 2;
+    }
+    ints[flag] = n;
+  }
+  if (!['true', 'false'].includes(values['allocate-node-cidrs']!)) {
+    process.stderr.write(`k8ts controller-manager: --allocate-node-cidrs must be true or false, not "${values['allocate-node-cidrs']}"\n`);
+    return 2;
+  }
+  const allocateNodeCIDRs = values['allocate-node-cidrs'] === 'true';
+  if (allocateNodeCIDRs) {
+    try {
+      new CidrSet(values['cluster-cidr']!, ints['node-cidr-mask-size']);
+    } catch (err) {
+      process.stderr.write(`k8ts controller-manager: --cluster-cidr/--node-cidr-mask-size: ${(err as Error).message}\n`);
+      return 2;
+    }
+  }
+  if (ints['mirroring-max-endpoints-per-subset'] < 1) {
+    process.stderr.write('k8ts controller-manager: --mirroring-max-endpoints-per-subset must be at least 1\n');
+    return 2;
+  }
   const log = logger('controller-manager');
-  const client = new Client(loadKubeconfig(values.kubeconfig, 'k8ts-controller-manager'));
+  const clientConfig = loadKubeconfig(values.kubeconfig, 'k8ts-controller-manager');
+  const client = new Client(clientConfig);
 
   const gc = new GarbageCollector({ client, log });
   const workloads = createWorkloadControllers(client, log);
@@ -49,6 +82,11 @@ export async function runControllerManager(argv: string[]): Promise<number> {
     nodeMonitorPeriodMs: durations['node-monitor-period'],
     nodeMonitorGracePeriodMs: durations['node-monitor-grace-period'],
     nodeStartupGracePeriodMs: durations['node-startup-grace-period'],
+    // Upstream publishes --root-ca-file, or else the CA of its own kubeconfig, as here.
+    rootCA: clientConfig.caPem,
+    allocateNodeCIDRs, clusterCIDR: values['cluster-cidr'], nodeCIDRMaskSize: ints['node-cidr-mask-size'],
+    terminatedPodGCThreshold: ints['terminated-pod-gc-threshold'], podGCPeriodMs: durations['pod-gc-period'], podGCQuarantineMs: durations['pod-gc-quarantine'],
+    mirroringMaxEndpointsPerSubset: ints['mirroring-max-endpoints-per-subset'],
   });
   const namespaces = new Informer(client, RESOURCES.find((r) => r.group === '' && r.resource === 'namespaces')!, { log });
   const nsController = new Controller(new NamespaceController({ client, namespaces }), { workers: 2, log }).watch(namespaces);

@@ -1,5 +1,6 @@
-// Wires the core controllers (ServiceAccount, Endpoints, EndpointSlice,
-// node lifecycle and taint eviction) to shared informers, so each resource
+// Wires the core controllers (ServiceAccount, root CA publisher, Endpoints,
+// EndpointSlice and its mirroring, node lifecycle, taint eviction, node IPAM
+// and pod GC) to shared informers, so each resource
 // is listed and watched once however many of them read it.
 import { RESOURCES } from '../api/resources.ts';
 import type { Client } from '../client/rest.ts';
@@ -12,6 +13,10 @@ import { EndpointSliceController, byManagedService, ZONE_LABEL } from './endpoin
 import { NodeLifecycleController } from './nodelifecycle/index.ts';
 import { NoScheduleTaints } from './nodelifecycle/noschedule.ts';
 import { TaintEvictionController } from './nodelifecycle/tainteviction.ts';
+import { RootCACertPublisher, ROOT_CA_CONFIG_MAP } from './rootcacertpublisher/index.ts';
+import { EndpointSliceMirroringController, byMirroredEndpoints, shouldMirror, hasSelector } from './endpointslicemirroring/index.ts';
+import { NodeIpamController } from './nodeipam/index.ts';
+import { PodGCController } from './podgc/index.ts';
 
 const find = (group: string, resource: string) => RESOURCES.find((r) => r.group === group && r.resource === resource)!;
 
@@ -32,6 +37,22 @@ export interface CoreControllerOptions {
   unhealthyZoneThreshold?: number;
   /** --max-endpoints-per-slice (100). */
   maxEndpointsPerSlice?: number;
+  /** The cluster CA bundle (PEM) published as kube-root-ca.crt in every namespace; without it the publisher does not run. */
+  rootCA?: string;
+  /** --mirroring-max-endpoints-per-subset (1000). */
+  mirroringMaxEndpointsPerSubset?: number;
+  /** --allocate-node-cidrs (true here, as in k3s; upstream defaults to false). */
+  allocateNodeCIDRs?: boolean;
+  /** --cluster-cidr (10.42.0.0/16). */
+  clusterCIDR?: string;
+  /** --node-cidr-mask-size (24). */
+  nodeCIDRMaskSize?: number;
+  /** --terminated-pod-gc-threshold (12500). */
+  terminatedPodGCThreshold?: number;
+  /** How often pod GC runs (upstream's fixed 20 s). */
+  podGCPeriodMs?: number;
+  /** How long a node must be missing before pod GC deletes its pods (upstream's fixed 40 s). */
+  podGCQuarantineMs?: number;
   /** --concurrent-endpoint-syncs / --concurrent-service-endpoint-syncs / --concurrent-serviceaccount-token-syncs (5 each). */
   workers?: number;
 }
@@ -43,14 +64,52 @@ export function createCoreControllers(client: Client, log: (m: string, f?: Recor
   const services = new Informer(client, find('', 'services'), { indexers: { namespace: byNamespace }, log });
   const pods = new Informer(client, find('', 'pods'), { indexers: { namespace: byNamespace, node: byNodeName }, log });
   const endpoints = new Informer(client, find('', 'endpoints'), { log });
-  const slices = new Informer(client, find('discovery.k8s.io', 'endpointslices'), { indexers: { service: byManagedService }, log });
+  const slices = new Informer(client, find('discovery.k8s.io', 'endpointslices'), { indexers: { service: byManagedService, mirrored: byMirroredEndpoints }, log });
   const nodes = new Informer(client, find('', 'nodes'), { log });
   const leases = new Informer(client, find('coordination.k8s.io', 'leases'), { namespace: 'kube-node-lease', log });
-  const informers = [namespaces, serviceAccounts, services, pods, endpoints, slices, nodes, leases];
+  const rootCAConfigMaps = new Informer(client, find('', 'configmaps'), { fieldSelector: `metadata.name=${ROOT_CA_CONFIG_MAP}`, log });
+  const informers = [namespaces, serviceAccounts, services, pods, endpoints, slices, nodes, leases, ...(opts.rootCA ? [rootCAConfigMaps] : [])];
 
   const saReconciler = new ServiceAccountController({ client, namespaces, serviceAccounts });
   const saController = new Controller(saReconciler, { workers, log }).watch(namespaces);
   serviceAccounts.on({ delete: (sa) => { for (const k of saReconciler.namespaceOfDeleted(sa)) saController.queue.add(k); } });
+
+  const extra: Controller[] = [];
+  const extraNames: string[] = [];
+  if (opts.rootCA) {
+    const caReconciler = new RootCACertPublisher({ client, namespaces, configMaps: rootCAConfigMaps, rootCA: opts.rootCA });
+    const caController = new Controller(caReconciler, { workers, log }).watch(namespaces);
+    rootCAConfigMaps.on({ update: (_o, cm) => { for (const k of caReconciler.namespaceOf(cm)) caController.queue.add(k); }, delete: (cm) => { for (const k of caReconciler.namespaceOf(cm)) caController.queue.add(k); } });
+    extra.push(caController);
+    extraNames.push('root-ca-cert-publisher');
+  }
+
+  const mirrorReconciler = new EndpointSliceMirroringController({
+    client, endpoints, services, slices, recorder: createRecorder(client, 'endpoint-slice-mirroring-controller', { log }), maxEndpointsPerSubset: opts.mirroringMaxEndpointsPerSubset,
+  });
+  const mirrorController = new Controller(mirrorReconciler, { workers, log });
+  const mirror = (o: any) => mirrorController.queue.add(keyOf(o));
+  // As upstream: only events that can change what is mirrored enqueue the Endpoints' key.
+  endpoints.on({ add: (e) => { if (shouldMirror(e)) mirror(e); }, update: (o, e) => { if (shouldMirror(o) || shouldMirror(e)) mirror(e); }, delete: (e) => { if (shouldMirror(e)) mirror(e); } });
+  services.on({ add: (s) => { if (!hasSelector(s)) mirror(s); }, update: (o, s) => { if (hasSelector(o) !== hasSelector(s)) mirror(s); }, delete: (s) => { if (!hasSelector(s)) mirror(s); } });
+  const mirroredChanged = (s: any) => { for (const k of byMirroredEndpoints(s)) mirrorController.queue.add(k); };
+  slices.on({ add: mirroredChanged, update: (o, s) => { mirroredChanged(o); mirroredChanged(s); }, delete: mirroredChanged });
+  extra.push(mirrorController);
+  extraNames.push('endpointslice-mirroring');
+
+  if (opts.allocateNodeCIDRs ?? true) {
+    const ipam = new NodeIpamController({
+      client, nodes, recorder: createRecorder(client, 'cidrAllocator', { log }), log, clusterCIDR: opts.clusterCIDR, nodeCIDRMaskSize: opts.nodeCIDRMaskSize,
+    });
+    const ipamController = new Controller(ipam, { workers, log }).watch(nodes);
+    nodes.on({ delete: (n) => ipam.observeDeleted(n) });
+    extra.push(ipamController);
+    extraNames.push('node-ipam-controller');
+  }
+
+  const podGC = new PodGCController({
+    client, pods, nodes, log, terminatedPodThreshold: opts.terminatedPodGCThreshold, gcCheckPeriodMs: opts.podGCPeriodMs, quarantineMs: opts.podGCQuarantineMs,
+  });
 
   const epReconciler = new EndpointsController({ client, services, pods, endpoints });
   const epController = new Controller(epReconciler, { workers, log }).watch(services);
@@ -88,18 +147,20 @@ export function createCoreControllers(client: Client, log: (m: string, f?: Recor
   const eviction = new TaintEvictionController({ client, nodes, pods, recorder: createRecorder(client, 'taint-eviction-controller', { log }), log });
   eviction.register();
 
-  const controllers = [saController, epController, sliceController, noSchedule];
+  const controllers = [saController, epController, sliceController, noSchedule, ...extra];
   return {
-    names: ['serviceaccount', 'endpoints', 'endpointslice', 'node-lifecycle-controller', 'taint-eviction-controller'],
+    names: ['serviceaccount', 'endpoints', 'endpointslice', 'node-lifecycle-controller', 'taint-eviction-controller', 'pod-garbage-collector', ...extraNames],
     async start() {
       for (const i of informers) i.start();
       await Promise.all(informers.map((i) => i.waitForSync()));
       for (const c of controllers) c.start();
       lifecycle.start();
+      podGC.start();
     },
     async stop() {
       for (const i of informers) i.stop();
       eviction.stop();
+      await podGC.stop();
       await lifecycle.stop();
       await Promise.all(controllers.map((c) => c.stop()));
     },

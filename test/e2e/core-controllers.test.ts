@@ -1,8 +1,10 @@
-// The core controllers (ServiceAccount, Endpoints, EndpointSlice, node
-// lifecycle, taint eviction) against a real server and hollow nodes, checked
-// with the real kubectl. The server's controller manager runs them, given
-// short node grace periods so that a node going silent is noticed within
-// seconds.
+// The core controllers (ServiceAccount, root CA publisher, Endpoints,
+// EndpointSlice and its mirroring, node lifecycle, taint eviction, node IPAM,
+// pod GC) against a real server and hollow nodes, checked with the real
+// kubectl. The server's controller manager runs them, given short node grace
+// periods so that a node going silent is noticed within seconds, and a pod GC
+// that runs every second, keeps one terminated pod and waits 3 s for a
+// missing node.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -36,14 +38,15 @@ spec:
   - { name: admin, port: 9090, targetPort: 9091 }
 `;
 
-describe('core controllers', { timeout: 90_000 }, () => {
+describe('core controllers', { timeout: 120_000 }, () => {
   let c: TestCluster;
   let hollow: ChildProcess;
   const json = async (args: string[]) => JSON.parse(await c.k([...args, '-o', 'json']));
 
   before(async () => {
     // Hollow nodes renew their Lease every 10 s: the grace period must outlast that.
-    c = await startCluster({ extraArgs: ['--kube-controller-manager-arg', 'node-monitor-period=1s', '--kube-controller-manager-arg', 'node-monitor-grace-period=14s'] });
+    const cm = ['node-monitor-period=1s', 'node-monitor-grace-period=14s', 'terminated-pod-gc-threshold=1', 'pod-gc-period=1s', 'pod-gc-quarantine=3s'];
+    c = await startCluster({ extraArgs: cm.flatMap((a) => ['--kube-controller-manager-arg', a]) });
     hollow = spawn(K8TS, ['hollow', '--kubeconfig', c.kubeconfig, '--nodes', '3', '--zones', '3'], { stdio: 'ignore', detached: true, env: { ...process.env, K8TS_LOG: 'quiet' } });
     await until('3 Ready hollow nodes', 30_000, async () => (await c.k(['get', 'nodes', '--no-headers'])).split('\n').filter((l) => /\sReady\s/.test(l)).length === 3);
     await c.k(['create', 'namespace', 'core-e2e']);
@@ -106,7 +109,7 @@ describe('core controllers', { timeout: 90_000 }, () => {
     });
   });
 
-  it('leaves the Endpoints of a selector-less Service alone and cleans up after a deleted Service', async () => {
+  it('leaves the Endpoints of a selector-less Service alone, mirrors them into a slice, and cleans up after a deleted Service', async () => {
     await c.k(['apply', '-f', '-'], { input: `
 apiVersion: v1
 kind: Service
@@ -120,7 +123,17 @@ subsets: [{ addresses: [{ ip: 192.0.2.10 }], ports: [{ port: 5432 }] }]
 ` });
     await sleep(1500);
     assert.equal((await c.k(['-n', 'core-e2e', 'get', 'endpoints', 'external', '-o', 'jsonpath={.subsets[0].addresses[0].ip}'])).trim(), '192.0.2.10');
-    assert.equal((await json(['-n', 'core-e2e', 'get', 'endpointslices', '-l', 'kubernetes.io/service-name=external'])).items.length, 0);
+    // The mirroring controller copies the hand-written Endpoints into a slice it owns through the Endpoints.
+    const mirrored = await until('a mirrored slice of external', 10_000, async () => {
+      const items = (await json(['-n', 'core-e2e', 'get', 'endpointslices', '-l', 'kubernetes.io/service-name=external'])).items;
+      return items.length === 1 && items[0];
+    });
+    const epUid = (await c.k(['-n', 'core-e2e', 'get', 'endpoints', 'external', '-o', 'jsonpath={.metadata.uid}'])).trim();
+    assert.equal(mirrored.metadata.labels['endpointslice.kubernetes.io/managed-by'], 'endpointslicemirroring-controller.k8s.io');
+    assert.deepEqual(mirrored.metadata.ownerReferences, [{ apiVersion: 'v1', kind: 'Endpoints', name: 'external', uid: epUid, controller: true, blockOwnerDeletion: true }]);
+    assert.equal(mirrored.addressType, 'IPv4');
+    assert.deepEqual(mirrored.endpoints, [{ addresses: ['192.0.2.10'], conditions: { ready: true } }]);
+    assert.deepEqual(mirrored.ports, [{ name: '', port: 5432, protocol: 'TCP' }]);
 
     await c.k(['-n', 'core-e2e', 'delete', 'service', 'web']);
     await until('the Endpoints and slices of web gone', 20_000, async () => {
@@ -209,5 +222,96 @@ subsets: [{ addresses: [{ ip: 192.0.2.10 }], ports: [{ port: 5432 }] }]
       const r = n.status.conditions.find((x: any) => x.type === 'Ready');
       return r.status === 'True' && (n.spec.taints ?? []).length === 0;
     });
+  });
+
+  it('publishes the cluster CA as kube-root-ca.crt in every namespace, and restores it', async () => {
+    const ca = Buffer.from((await c.k(['config', 'view', '--raw', '--minify', '-o', 'jsonpath={.clusters[0].cluster.certificate-authority-data}'])).trim(), 'base64').toString('utf8');
+    assert.match(ca, /^-----BEGIN CERTIFICATE-----/);
+    await c.k(['create', 'namespace', 'ca-e2e']);
+    const cm = await until('kube-root-ca.crt in ca-e2e', 10_000, async () => {
+      const r = await c.kubectl(['-n', 'ca-e2e', 'get', 'configmap', 'kube-root-ca.crt', '-o', 'json']);
+      return r.code === 0 && JSON.parse(r.stdout);
+    });
+    assert.deepEqual(cm.data, { 'ca.crt': ca });
+    assert.match(cm.metadata.annotations['kubernetes.io/description'], /^Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints/);
+    const caOf = async () => (await c.kubectl(['-n', 'ca-e2e', 'get', 'configmap', 'kube-root-ca.crt', '-o', 'jsonpath={.data.ca\\.crt}'])).stdout;
+    await c.k(['-n', 'ca-e2e', 'patch', 'configmap', 'kube-root-ca.crt', '--type=merge', '-p', '{"data":{"ca.crt":"tampered","extra":"x"}}']);
+    await until('the edited ConfigMap restored', 10_000, async () => {
+      const d = (await json(['-n', 'ca-e2e', 'get', 'configmap', 'kube-root-ca.crt'])).data;
+      return d['ca.crt'] === ca && d.extra === undefined;
+    });
+    await c.k(['-n', 'ca-e2e', 'delete', 'configmap', 'kube-root-ca.crt']);
+    await until('the deleted ConfigMap recreated', 10_000, async () => (await caOf()) === ca);
+    assert.equal(await caOf(), ca);
+    await c.k(['delete', 'namespace', 'ca-e2e', '--wait=false']);
+  });
+
+  it('follows a hand-written Endpoints with its mirrored slice, and stops on skip-mirror', async () => {
+    const slicesOf = async () => (await json(['-n', 'core-e2e', 'get', 'endpointslices', '-l', 'kubernetes.io/service-name=external'])).items;
+    await c.k(['-n', 'core-e2e', 'apply', '-f', '-'], { input: `
+apiVersion: v1
+kind: Endpoints
+metadata: { name: external, namespace: core-e2e, labels: { tier: db } }
+subsets:
+- addresses: [{ ip: 192.0.2.10 }, { ip: 192.0.2.11 }]
+  notReadyAddresses: [{ ip: 192.0.2.12 }]
+  ports: [{ name: pg, port: 5432 }]
+` });
+    const s = await until('the slice updated', 10_000, async () => {
+      const items = await slicesOf();
+      return items.length === 1 && items[0].endpoints?.length === 3 && items[0];
+    });
+    assert.deepEqual(s.endpoints.map((e: any) => `${e.addresses[0]} ${e.conditions.ready}`).sort(), ['192.0.2.10 true', '192.0.2.11 true', '192.0.2.12 false']);
+    assert.deepEqual(s.ports, [{ name: 'pg', port: 5432, protocol: 'TCP' }]);
+    assert.equal(s.metadata.labels.tier, 'db');
+    await c.k(['-n', 'core-e2e', 'label', 'endpoints', 'external', 'endpointslice.kubernetes.io/skip-mirror=true']);
+    await until('the mirrored slice removed', 10_000, async () => (await slicesOf()).length === 0);
+  });
+
+  it('garbage-collects terminated pods beyond the threshold, oldest first', async () => {
+    const failing = (name: string) => JSON.stringify({
+      apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'core-e2e', annotations: { 'hollow.k8ts.io/exit-code': '1', 'hollow.k8ts.io/run-seconds': '0' } },
+      spec: { nodeName: 'hollow-0', restartPolicy: 'Never', containers: [{ name: 'c', image: 'registry.local/x:1' }] },
+    });
+    const phase = async (name: string) => {
+      const r = await c.kubectl(['-n', 'core-e2e', 'get', 'pod', name, '-o', 'jsonpath={.status.phase}']);
+      return r.code === 0 ? r.stdout.trim() : 'gone';
+    };
+    await c.k(['create', '-f', '-'], { input: failing('gc-a') });
+    await until('gc-a Failed', 10_000, async () => (await phase('gc-a')) === 'Failed');
+    await sleep(2500);
+    assert.equal(await phase('gc-a'), 'Failed', 'one terminated pod is within the threshold');
+    await c.k(['create', '-f', '-'], { input: failing('gc-b') });
+    await until('gc-a collected once gc-b failed', 10_000, async () => (await phase('gc-a')) === 'gone');
+    assert.equal(await phase('gc-b'), 'Failed');
+    await c.k(['-n', 'core-e2e', 'delete', 'pod', 'gc-b']);
+  });
+
+  it('force-deletes a pod bound to a node that does not exist, after the quarantine', async () => {
+    await c.k(['create', '-f', '-'], { input: JSON.stringify({
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'stray', namespace: 'core-e2e' },
+      spec: { nodeName: 'no-such-node', containers: [{ name: 'c', image: 'registry.local/x:1' }] },
+    }) });
+    const created = Date.now();
+    assert.equal((await c.kubectl(['-n', 'core-e2e', 'get', 'pod', 'stray'])).code, 0);
+    await until('the stray pod deleted', 15_000, async () => (await c.kubectl(['-n', 'core-e2e', 'get', 'pod', 'stray'])).code !== 0);
+    assert.ok(Date.now() - created >= 2500, 'not before the quarantine');
+  });
+
+  it('keeps the pod CIDRs nodes bring, and gives a node without one the next free range', async () => {
+    const nodes = (await json(['get', 'nodes', '-l', 'type=hollow'])).items;
+    assert.equal(nodes.length, 3);
+    for (const n of nodes) {
+      const i = Number(n.metadata.name.split('-')[1]);
+      assert.deepEqual([n.spec.podCIDR, n.spec.podCIDRs], [`10.64.${i}.0/24`, [`10.64.${i}.0/24`]], n.metadata.name);
+    }
+    const node = (name: string, podCIDR?: string) => JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name }, spec: { unschedulable: true, ...(podCIDR ? { podCIDR, podCIDRs: [podCIDR] } : {}) } });
+    await c.k(['create', '-f', '-'], { input: node('ipam-preset', '10.42.0.0/24') });
+    await c.k(['create', '-f', '-'], { input: node('ipam-bare') });
+    const got = await until('ipam-bare given a range', 10_000, async () => (await json(['get', 'node', 'ipam-bare'])).spec.podCIDRs);
+    assert.deepEqual(got, ['10.42.1.0/24'], 'the next free one, not the range ipam-preset carries');
+    assert.equal((await c.k(['get', 'node', 'ipam-bare', '-o', 'jsonpath={.spec.podCIDR}'])).trim(), '10.42.1.0/24');
+    assert.equal((await c.k(['get', 'node', 'ipam-preset', '-o', 'jsonpath={.spec.podCIDR}'])).trim(), '10.42.0.0/24');
+    await c.k(['delete', 'node', 'ipam-preset', 'ipam-bare']);
   });
 });
