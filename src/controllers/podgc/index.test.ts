@@ -90,3 +90,20 @@ describe('pod gc', () => {
     assert.deepEqual(calls, []);
   });
 });
+
+describe('pod gc loop', () => {
+  it('runs at once, then every period, and stops', async () => {
+    let passes = 0;
+    const pods = { list: () => { passes++; return []; }, get: () => undefined };
+    const gc = new PodGCController({ client: {} as any, pods: pods as any, nodes: { get: () => undefined } as any, gcCheckPeriodMs: 20 });
+    gc.start();
+    await new Promise((r) => setTimeout(r, 5));
+    assert.equal(passes, 1);
+    await new Promise((r) => setTimeout(r, 70));
+    await gc.stop();
+    const at = passes;
+    assert.ok(at >= 3, `ran ${at} times`);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(passes, at, 'no pass after stop');
+  });
+});

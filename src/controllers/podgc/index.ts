@@ -55,23 +55,28 @@ export class PodGCController {
   private readonly quarantine = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
+  private stopped = true;
 
   constructor(cfg: PodGCConfig) {
     this.cfg = cfg;
     this.now = cfg.now ?? Date.now;
   }
 
+  /** Runs gc at once and then every period, as upstream's wait.Until. */
   start(): void {
+    this.stopped = false;
     const tick = () => {
+      this.timer = null;
       this.running = this.gc().catch((err) => this.cfg.log?.('pod gc failed', { error: String(err) })).finally(() => {
         this.running = null;
-        if (this.timer) this.timer = setTimeout(tick, this.cfg.gcCheckPeriodMs ?? 20_000);
+        if (!this.stopped) this.timer = setTimeout(tick, this.cfg.gcCheckPeriodMs ?? 20_000);
       });
     };
-    this.timer = setTimeout(tick, this.cfg.gcCheckPeriodMs ?? 20_000);
+    tick();
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.running;
