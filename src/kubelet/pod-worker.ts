@@ -4,7 +4,9 @@
 // restart policy and back-off), and posts the resulting status. Deletion
 // stops containers within the grace period, removes them and the sandbox,
 // and then deletes the pod object.
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, statfsSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { resolve } from 'node:path';
 import type { Client } from '../client/rest.ts';
 import { PODS } from '../hollow/pods.ts';
 import type { CriClient, CriContainerStatus } from './cri/client.ts';
@@ -17,6 +19,14 @@ import { podStatus } from './status.ts';
 import type { PodRuntimeView, Waiting } from './status.ts';
 import { removeCgroupTree } from './containerd/daemon.ts';
 import { Prober } from './prober.ts';
+import { createRecorder } from '../client/events.ts';
+import type { Recorder } from '../client/events.ts';
+import { RESOURCES } from '../api/resources.ts';
+import { resolveEnv } from './env.ts';
+import { containerMounts, hasRefreshableVolumes, setupVolumes, teardownVolumes } from './volumes/index.ts';
+import type { PreparedVolume } from './volumes/index.ts';
+import type { ObjectSource } from './volumes/projection.ts';
+import type { Allocatable } from './volumes/downward.ts';
 
 export interface WorkerContext {
   client: Client;
@@ -27,6 +37,47 @@ export interface WorkerContext {
   pullBackoff: Backoff;
   now: () => Date;
   log: (msg: string, fields?: Record<string, unknown>) => void;
+  /** The kubelet's --root-dir (volumes live under <rootDir>/pods/<uid>); defaults to the one above sandbox.logRoot. */
+  rootDir?: string;
+  /** Where the kubelet's events go; by default one recorder per client, as component "kubelet". */
+  recorder?: Recorder;
+  /** How often configMap/secret/downwardAPI/projected volumes are re-projected (default 10 s). */
+  volumeResyncMs?: number;
+}
+
+const CONFIGMAPS = RESOURCES.find((r) => r.group === '' && r.resource === 'configmaps')!;
+const SECRETS = RESOURCES.find((r) => r.group === '' && r.resource === 'secrets')!;
+const SERVICES = RESOURCES.find((r) => r.group === '' && r.resource === 'services')!;
+const recorders = new WeakMap<Client, Recorder>();
+
+function recorderFor(ctx: WorkerContext, host: string | undefined): Recorder {
+  if (ctx.recorder) return ctx.recorder;
+  let r = recorders.get(ctx.client);
+  if (!r) recorders.set(ctx.client, r = createRecorder(ctx.client, 'kubelet', { host, now: ctx.now, log: ctx.log }));
+  return r;
+}
+
+let allocatable: Allocatable | undefined;
+function nodeAllocatable(rootDir: string): Allocatable {
+  if (!allocatable) {
+    let disk = 0;
+    try {
+      const fs = statfsSync(rootDir);
+      disk = fs.blocks * fs.bsize;
+    } catch { /* the root dir is not there yet: no disk figure */ }
+    allocatable = { cpuMilli: cpus().length * 1000, memoryBytes: totalmem(), ephemeralStorageBytes: disk };
+  }
+  return allocatable;
+}
+
+/** Reads an object, undefined when it does not exist. */
+async function getOrUndefined(client: Client, r: typeof CONFIGMAPS, ns: string, name: string): Promise<any | undefined> {
+  try {
+    return await client.get(r, ns, name);
+  } catch (err) {
+    if ((err as any)?.status?.code === 404) return undefined;
+    throw err;
+  }
 }
 
 const ns2ms = (ns: string) => Number(BigInt(ns || '0') / 1_000_000n);
@@ -45,6 +96,10 @@ export class PodWorker {
   wakeAt = 0;
   terminated = false;
   readonly prober: Prober;
+  private volumes?: Map<string, PreparedVolume>;
+  private volumesAt = 0;
+  private volumesRV = '';
+  private mountFailures = 0;
 
   constructor(pod: any, ctx: WorkerContext) {
     this.pod = pod;
@@ -58,6 +113,68 @@ export class PodWorker {
 
   get uid(): string {
     return this.pod.metadata.uid;
+  }
+
+  private get rootDir(): string {
+    return this.ctx.rootDir ?? resolve(this.ctx.sandbox.logRoot, '../..');
+  }
+
+  private get recorder(): Recorder {
+    return recorderFor(this.ctx, this.pod.spec?.nodeName);
+  }
+
+  private event(type: 'Normal' | 'Warning', reason: string, message: string): void {
+    this.recorder.event({ apiVersion: 'v1', kind: 'Pod', ...this.pod }, type, reason, message);
+  }
+
+  /** Asks the relist to sync this pod again within ms. */
+  private wakeIn(ms: number): void {
+    const at = Date.now() + ms;
+    if (!this.wakeAt || this.wakeAt > at) this.wakeAt = at;
+  }
+
+  private get objects(): ObjectSource {
+    const { client } = this.ctx;
+    const ns = this.pod.metadata.namespace;
+    return {
+      configMap: (name) => getOrUndefined(client, CONFIGMAPS, ns, name),
+      secret: (name) => getOrUndefined(client, SECRETS, ns, name),
+    };
+  }
+
+  /**
+   * Prepares (or re-projects, when the resync period passed or the pod changed)
+   * the pod's volumes. False until every volume is ready the first time: the
+   * containers wait, as upstream's WaitForAttachAndMount makes them.
+   */
+  private async ensureVolumes(): Promise<boolean> {
+    const period = this.ctx.volumeResyncMs ?? 10_000;
+    const rv = String(this.pod.metadata.resourceVersion ?? '');
+    if (this.volumes && Date.now() - this.volumesAt < period && rv === this.volumesRV) return true;
+    const { volumes, failures } = await setupVolumes(this.pod, this.rootDir, this.objects, nodeAllocatable(this.rootDir), this.ctx.now());
+    for (const f of failures) {
+      const message = `MountVolume.SetUp failed for volume "${f.volume}" : ${f.message}`;
+      this.event('Warning', 'FailedMount', message);
+      this.ctx.log('volume setup failed', { pod: this.key, volume: f.volume, error: f.message });
+    }
+    if (failures.length && !this.volumes) {
+      this.mountFailures++;
+      this.wakeIn(Math.min(500 * 2 ** this.mountFailures, 32_000));
+      return false;
+    }
+    this.mountFailures = 0;
+    // A failed re-projection keeps the running containers on the content they have.
+    this.volumes = failures.length ? this.volumes : volumes;
+    this.volumesAt = Date.now();
+    this.volumesRV = rv;
+    return true;
+  }
+
+  private async services(): Promise<any[]> {
+    const ns = this.pod.metadata.namespace;
+    const own = this.pod.spec.enableServiceLinks ?? true ? (await this.ctx.client.list(SERVICES, ns)).items : [];
+    const master = ns === 'default' && own.length ? undefined : await getOrUndefined(this.ctx.client, SERVICES, 'default', 'kubernetes');
+    return master ? [master, ...own] : own;
   }
 
   private async view(): Promise<{ sandboxes: any[]; instances: Map<string, CriContainerStatus[]>; ips: string[]; ready: boolean }> {
@@ -100,6 +217,10 @@ export class PodWorker {
       this.terminated = true;
       return;
     }
+    if (!(await this.ensureVolumes())) {
+      await this.report(v);
+      return;
+    }
     let sandboxId = v.ready ? v.sandboxes[0].id : '';
     const sbConfig = sandboxConfig(this.pod, v.sandboxes[0] && !v.ready ? v.sandboxes[0].metadata.attempt + 1 : v.sandboxes[0]?.metadata.attempt ?? 0, this.ctx.sandbox);
     if (!sandboxId) {
@@ -138,15 +259,22 @@ export class PodWorker {
       }
     }
     v = await this.view();
+    const status = await this.report(v);
+    if (status.phase === 'Succeeded' || status.phase === 'Failed') {
+      await this.stopAll(v, 0, false);
+      this.terminated = true;
+      return;
+    }
+    if (hasRefreshableVolumes(this.pod)) this.wakeIn(Math.max(0, (this.ctx.volumeResyncMs ?? 10_000) - (Date.now() - this.volumesAt)));
+  }
+
+  private async report(v: { ready: boolean; ips: string[]; instances: Map<string, CriContainerStatus[]> }): Promise<any> {
     const view: PodRuntimeView = {
       sandboxReady: v.ready, podIPs: v.ips, hostIP: this.ctx.hostIP, instances: v.instances, waiting: this.waiting, readiness: this.prober.readiness,
     };
     const status = podStatus(this.pod, view, this.ctx.now());
     await this.post(status);
-    if (status.phase === 'Succeeded' || status.phase === 'Failed') {
-      await this.stopAll(v, 0, false);
-      this.terminated = true;
-    }
+    return status;
   }
 
   private async post(status: any): Promise<void> {
@@ -190,9 +318,22 @@ export class PodWorker {
   private async start(c: any, attempt: number, sandboxId: string, sbConfig: any, ips: string[]): Promise<void> {
     const image = await this.ensureImage(c, sbConfig);
     if (!image) return;
+    let extra;
+    try {
+      const envs = await resolveEnv(this.pod, c, {
+        podIP: ips[0] ?? '', hostIP: this.ctx.hostIP, src: this.objects, services: await this.services(), alloc: nodeAllocatable(this.rootDir),
+      });
+      extra = { envs, mounts: containerMounts(c, this.volumes ?? new Map(), new Map(envs.map((e) => [e.key, e.value]))) };
+    } catch (err) {
+      const message = String((err as Error)?.message ?? err);
+      this.waiting.set(c.name, { reason: 'CreateContainerConfigError', message });
+      this.event('Warning', 'Failed', `Error: ${message}`);
+      this.wakeIn(5000);
+      return;
+    }
     let id: string;
     try {
-      id = await this.ctx.cri.createContainer(sandboxId, containerConfig(this.pod, c, attempt, image, ips[0] ?? '', this.ctx.hostIP), sbConfig);
+      id = await this.ctx.cri.createContainer(sandboxId, containerConfig(this.pod, c, attempt, image, ips[0] ?? '', this.ctx.hostIP, extra), sbConfig);
     } catch (err) {
       this.waiting.set(c.name, { reason: 'CreateContainerError', message: grpcMessage(err) });
       return;
@@ -241,6 +382,8 @@ export class PodWorker {
     const v = await this.view();
     await this.stopAll(v, gracePeriod, true);
     removeCgroupTree(podCgroup(this.ctx.sandbox.cgroupRoot, this.uid));
+    await teardownVolumes(this.rootDir, this.uid).catch((err) => this.ctx.log('could not tear down volumes', { pod: this.key, error: String(err) }));
+    this.volumes = undefined;
     rmSync(podLogDir(this.ctx.sandbox.logRoot, this.pod), { recursive: true, force: true });
     this.ctx.restartBackoff.forgetPrefix(`${this.uid}/`);
     this.ctx.pullBackoff.forgetPrefix(`${this.uid}/`);

@@ -109,8 +109,10 @@ function resources(c: any): any {
   return out;
 }
 
-export function containerConfig(pod: any, c: any, attempt: number, imageRef: string, podIP: string, hostIP: string): any {
-  const envs = containerEnv(pod, c, podIP, hostIP);
+/** The container's CRI config; `extra` carries the environment and mounts the kubelet resolved (env.ts, volumes/). */
+export function containerConfig(pod: any, c: any, attempt: number, imageRef: string, podIP: string, hostIP: string,
+  extra: { envs?: { key: string; value: string }[]; mounts?: { containerPath: string; hostPath: string; readonly: boolean }[] } = {}): any {
+  const envs = extra.envs ?? containerEnv(pod, c, podIP, hostIP);
   const vars = new Map(envs.map((e) => [e.key, e.value]));
   const m = pod.metadata;
   return {
@@ -120,6 +122,7 @@ export function containerConfig(pod: any, c: any, attempt: number, imageRef: str
     args: (c.args ?? []).map((x: string) => expand(x, vars)),
     workingDir: c.workingDir ?? '',
     envs,
+    mounts: extra.mounts ?? [],
     labels: { [LABEL_CONTAINER_NAME]: c.name, [LABEL_POD_NAME]: m.name, [LABEL_POD_NAMESPACE]: m.namespace, [LABEL_POD_UID]: m.uid },
     annotations: {
       'io.kubernetes.container.restartCount': String(attempt),
