@@ -173,7 +173,7 @@ export async function runServer(argv: string[]): Promise<number> {
   // Until RBAC is enforced the controllers act with the admin group's rights.
   const cmCert = await pki.issueClientCert('system:kube-controller-manager', ['system:masters']);
   await writeKubeconfig(cmKubeconfig, { ...kubeconfig, server: `https://127.0.0.1:${server.port}`, certPem: cmCert.certPem, keyPem: cmCert.keyPem });
-  const controllerManager = supervise('controller-manager', ['controller-manager', '--kubeconfig', cmKubeconfig, ...flags.controllerManagerArgs], log);
+  const controllerManager = supervise('controller-manager', ['controller-manager', '--kubeconfig', cmKubeconfig, `--cluster-cidr=${flags.clusterCIDR}`, ...flags.controllerManagerArgs], log);
   const schedCert = await pki.issueClientCert('system:kube-scheduler', ['system:masters']);
   const schedKubeconfig = join(flags.dataDir, 'cred', 'scheduler.kubeconfig');
   await writeKubeconfig(schedKubeconfig, { ...kubeconfig, server: `https://127.0.0.1:${server.port}`, certPem: schedCert.certPem, keyPem: schedCert.keyPem });
