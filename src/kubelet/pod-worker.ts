@@ -4,8 +4,7 @@
 // restart policy and back-off), and posts the resulting status. Deletion
 // stops containers within the grace period, removes them and the sandbox,
 // and then deletes the pod object.
-import { mkdirSync, rmSync, statfsSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { mkdirSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Client } from '../client/rest.ts';
 import { PODS } from '../hollow/pods.ts';
@@ -21,12 +20,11 @@ import { removeCgroupTree } from './containerd/daemon.ts';
 import { Prober } from './prober.ts';
 import { createRecorder } from '../client/events.ts';
 import type { Recorder } from '../client/events.ts';
-import { RESOURCES } from '../api/resources.ts';
 import { resolveEnv } from './env.ts';
 import { containerMounts, hasRefreshableVolumes, setupVolumes, teardownVolumes } from './volumes/index.ts';
 import type { PreparedVolume } from './volumes/index.ts';
 import type { ObjectSource } from './volumes/projection.ts';
-import type { Allocatable } from './volumes/downward.ts';
+import { apiObjects, nodeAllocatable, podServiceList } from './volumes/api.ts';
 
 export interface WorkerContext {
   client: Client;
@@ -45,9 +43,6 @@ export interface WorkerContext {
   volumeResyncMs?: number;
 }
 
-const CONFIGMAPS = RESOURCES.find((r) => r.group === '' && r.resource === 'configmaps')!;
-const SECRETS = RESOURCES.find((r) => r.group === '' && r.resource === 'secrets')!;
-const SERVICES = RESOURCES.find((r) => r.group === '' && r.resource === 'services')!;
 const recorders = new WeakMap<Client, Recorder>();
 
 function recorderFor(ctx: WorkerContext, host: string | undefined): Recorder {
@@ -55,29 +50,6 @@ function recorderFor(ctx: WorkerContext, host: string | undefined): Recorder {
   let r = recorders.get(ctx.client);
   if (!r) recorders.set(ctx.client, r = createRecorder(ctx.client, 'kubelet', { host, now: ctx.now, log: ctx.log }));
   return r;
-}
-
-let allocatable: Allocatable | undefined;
-function nodeAllocatable(rootDir: string): Allocatable {
-  if (!allocatable) {
-    let disk = 0;
-    try {
-      const fs = statfsSync(rootDir);
-      disk = fs.blocks * fs.bsize;
-    } catch { /* the root dir is not there yet: no disk figure */ }
-    allocatable = { cpuMilli: cpus().length * 1000, memoryBytes: totalmem(), ephemeralStorageBytes: disk };
-  }
-  return allocatable;
-}
-
-/** Reads an object, undefined when it does not exist. */
-async function getOrUndefined(client: Client, r: typeof CONFIGMAPS, ns: string, name: string): Promise<any | undefined> {
-  try {
-    return await client.get(r, ns, name);
-  } catch (err) {
-    if ((err as any)?.status?.code === 404) return undefined;
-    throw err;
-  }
 }
 
 const ns2ms = (ns: string) => Number(BigInt(ns || '0') / 1_000_000n);
@@ -134,12 +106,7 @@ export class PodWorker {
   }
 
   private get objects(): ObjectSource {
-    const { client } = this.ctx;
-    const ns = this.pod.metadata.namespace;
-    return {
-      configMap: (name) => getOrUndefined(client, CONFIGMAPS, ns, name),
-      secret: (name) => getOrUndefined(client, SECRETS, ns, name),
-    };
+    return apiObjects(this.ctx.client, this.pod.metadata.namespace);
   }
 
   /**
@@ -168,13 +135,6 @@ export class PodWorker {
     this.volumesAt = Date.now();
     this.volumesRV = rv;
     return true;
-  }
-
-  private async services(): Promise<any[]> {
-    const ns = this.pod.metadata.namespace;
-    const own = this.pod.spec.enableServiceLinks ?? true ? (await this.ctx.client.list(SERVICES, ns)).items : [];
-    const master = ns === 'default' && own.length ? undefined : await getOrUndefined(this.ctx.client, SERVICES, 'default', 'kubernetes');
-    return master ? [master, ...own] : own;
   }
 
   private async view(): Promise<{ sandboxes: any[]; instances: Map<string, CriContainerStatus[]>; ips: string[]; ready: boolean }> {
@@ -321,7 +281,7 @@ export class PodWorker {
     let extra;
     try {
       const envs = await resolveEnv(this.pod, c, {
-        podIP: ips[0] ?? '', hostIP: this.ctx.hostIP, src: this.objects, services: await this.services(), alloc: nodeAllocatable(this.rootDir),
+        podIP: ips[0] ?? '', hostIP: this.ctx.hostIP, src: this.objects, services: await podServiceList(this.ctx.client, this.pod), alloc: nodeAllocatable(this.rootDir),
       });
       extra = { envs, mounts: containerMounts(c, this.volumes ?? new Map(), new Map(envs.map((e) => [e.key, e.value]))) };
     } catch (err) {
