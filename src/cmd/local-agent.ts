@@ -4,7 +4,7 @@
 // kubelet, the pods (torn down through CRI, so CNI undoes its rules), the
 // containerd, its mounts, the bridge and the pods' cgroups.
 import { join } from 'node:path';
-import { startContainerdWithImages, removeCgroupTree } from '../kubelet/containerd/daemon.ts';
+import { startContainerdWithImages, removeCgroupTree, unmountUnder } from '../kubelet/containerd/daemon.ts';
 import type { Containerd } from '../kubelet/containerd/daemon.ts';
 import { removeBridge, removeIdleHostportChains } from '../kubelet/cni.ts';
 import { supervise } from './supervisor.ts';
@@ -52,6 +52,8 @@ export async function startLocalAgent(o: LocalAgentOptions): Promise<{ stop(): P
       await kubelet.stop();
       if (!containerd) return;
       await containerd.stop();
+      // Volumes of pods still running at stop (tmpfs emptyDirs) are mounted under the kubelet's dir.
+      await unmountUnder(join(o.dataDir, 'agent', 'kubelet')).catch(() => undefined);
       await removeBridge(bridge).catch(() => undefined);
       await removeIdleHostportChains().catch(() => undefined);
       removeCgroupTree(cgroupRoot);
