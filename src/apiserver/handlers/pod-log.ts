@@ -28,7 +28,8 @@ function int(q: URLSearchParams, key: string): number | undefined {
   return Number(v);
 }
 
-function bool(q: URLSearchParams, key: string): boolean {
+/** A boolean query parameter, parsed as Go's strconv.ParseBool (upstream's message on bad input). */
+export function queryBool(q: URLSearchParams, key: string): boolean {
   const v = q.get(key);
   if (v === null || v === '') return false;
   if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(v)) return true;
@@ -50,9 +51,9 @@ export function kubeletLogQuery(q: URLSearchParams, name: string): URLSearchPara
   else if (sinceSeconds !== undefined && sinceSeconds < 1) errs.push({ type: 'FieldValueInvalid', field: 'sinceSeconds', badValue: sinceSeconds, detail: 'must be greater than 0' });
   if (errs.length) throw newInvalid({ group: '', kind: 'PodLogOptions' }, name, errs);
   const out = new URLSearchParams();
-  if (bool(q, 'follow')) out.set('follow', 'true');
-  if (bool(q, 'previous')) out.set('previous', 'true');
-  if (bool(q, 'timestamps')) out.set('timestamps', 'true');
+  if (queryBool(q, 'follow')) out.set('follow', 'true');
+  if (queryBool(q, 'previous')) out.set('previous', 'true');
+  if (queryBool(q, 'timestamps')) out.set('timestamps', 'true');
   if (sinceSeconds !== undefined) out.set('sinceSeconds', String(sinceSeconds));
   if (sinceTime !== undefined) out.set('sinceTime', new Date(sinceTime).toISOString().replace(/\.\d+Z$/, 'Z'));
   if (tailLines !== undefined) out.set('tailLines', String(tailLines));
@@ -125,7 +126,7 @@ export async function handlePodLog(ctx: RequestContext, kubelet: KubeletClientCo
   if (!endpoint) throw newBadRequest(`node "${nodeName}" reports no address for its kubelet`);
   if (!kubelet) throw newBadRequest(`this apiserver has no kubelet client credentials to reach the kubelet on node "${nodeName}"`);
   const path = `/containerLogs/${encodeURIComponent(pod.metadata.namespace)}/${encodeURIComponent(pod.metadata.name)}/${encodeURIComponent(container)}`;
-  const insecure = bool(query, 'insecureSkipTLSVerifyBackend');
+  const insecure = queryBool(query, 'insecureSkipTLSVerifyBackend');
   const upstream = await connect(endpoint, `${path}${params.size ? `?${params}` : ''}`, kubelet, insecure);
   const code = upstream.statusCode ?? 500;
   if (code < 200 || code > 206) {

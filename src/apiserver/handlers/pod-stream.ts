@@ -13,18 +13,10 @@ import type { Duplex } from 'node:stream';
 import { RESOURCES } from '../../api/resources.ts';
 import { newBadRequest, newInternalError, newMethodNotSupported } from '../../machinery/errors.ts';
 import type { RequestContext } from './context.ts';
-import { kubeletEndpoint } from './pod-log.ts';
+import { kubeletEndpoint, queryBool } from './pod-log.ts';
 import type { KubeletClientConfig } from './pod-log.ts';
 
 const NODES = RESOURCES.find((r) => r.group === '' && r.resource === 'nodes')!;
-
-function bool(q: URLSearchParams, key: string): boolean {
-  const v = q.get(key);
-  if (v === null || v === '') return false;
-  if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(v)) return true;
-  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(v)) return false;
-  throw newBadRequest(`strconv.ParseBool: parsing ${JSON.stringify(v)}: invalid syntax`);
-}
 
 /** Upstream's streamLocation: the named container must be in the pod; no name is fine for a one-container pod. */
 export function streamContainer(pod: any, container: string): string {
@@ -60,10 +52,10 @@ export function kubeletStreamPath(sub: string, pod: any, q: URLSearchParams): st
   }
   const container = encodeURIComponent(streamContainer(pod, q.get('container') ?? ''));
   if (sub === 'exec') for (const c of q.getAll('command')) out.append('command', c);
-  if (bool(q, 'stdin')) out.set('input', '1');
-  if (bool(q, 'stdout')) out.set('output', '1');
-  if (bool(q, 'stderr')) out.set('error', '1');
-  if (bool(q, 'tty')) out.set('tty', '1');
+  if (queryBool(q, 'stdin')) out.set('input', '1');
+  if (queryBool(q, 'stdout')) out.set('output', '1');
+  if (queryBool(q, 'stderr')) out.set('error', '1');
+  if (queryBool(q, 'tty')) out.set('tty', '1');
   return `/${sub}/${ns}/${name}/${container}${out.size ? `?${out}` : ''}`;
 }
 
@@ -87,7 +79,7 @@ export async function handlePodStream(ctx: RequestContext, kubelet: KubeletClien
   if (!endpoint) throw newBadRequest(`node "${nodeName}" reports no address for its kubelet`);
   if (!kubelet) throw newBadRequest(`this apiserver has no kubelet client credentials to reach the kubelet on node "${nodeName}"`);
   if (!isUpgrade(req)) throw newBadRequest('Upgrade request required');
-  const backend = await dialKubelet(endpoint, kubelet, bool(query, 'insecureSkipTLSVerifyBackend'));
+  const backend = await dialKubelet(endpoint, kubelet, queryBool(query, 'insecureSkipTLSVerifyBackend'));
   const client = takeOver(req);
   const host = endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host;
   backend.write(upgradeHead(req.method ?? 'GET', req.rawHeaders, `${host}:${endpoint.port}`, path));
