@@ -145,8 +145,13 @@ export async function destroyCluster(c: TestCluster | undefined): Promise<void> 
   rmSync(c.dataDir, { recursive: true, force: true });
 }
 
+// Temporary files live until the test process exits, then go.
+const tempDirs: string[] = [];
+process.once('exit', () => { for (const d of tempDirs) rmSync(d, { recursive: true, force: true }); });
+
 export function writeTemp(name: string, content: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'k8ts-file-'));
+  tempDirs.push(dir);
   const p = join(dir, name);
   writeFileSync(p, content);
   return p;
