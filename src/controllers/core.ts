@@ -17,6 +17,7 @@ import { RootCACertPublisher, ROOT_CA_CONFIG_MAP } from './rootcacertpublisher/i
 import { EndpointSliceMirroringController, byMirroredEndpoints, shouldMirror, hasSelector } from './endpointslicemirroring/index.ts';
 import { NodeIpamController } from './nodeipam/index.ts';
 import { PodGCController } from './podgc/index.ts';
+import { createDisruptionController } from './disruption/index.ts';
 
 const find = (group: string, resource: string) => RESOURCES.find((r) => r.group === group && r.resource === resource)!;
 
@@ -110,6 +111,8 @@ export function createCoreControllers(client: Client, log: (m: string, f?: Recor
   const podGC = new PodGCController({
     client, pods, nodes, log, terminatedPodThreshold: opts.terminatedPodGCThreshold, gcCheckPeriodMs: opts.podGCPeriodMs, quarantineMs: opts.podGCQuarantineMs,
   });
+
+  const disruption = createDisruptionController(client, pods, log, workers); informers.push(...disruption.informers); extra.push(disruption.controller); extraNames.push('disruption');
 
   const epReconciler = new EndpointsController({ client, services, pods, endpoints });
   const epController = new Controller(epReconciler, { workers, log }).watch(services);
