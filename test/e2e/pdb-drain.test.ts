@@ -64,6 +64,10 @@ describe('PodDisruptionBudget and kubectl drain', { timeout: 180_000 }, () => {
     const cond = pdb.status.conditions.find((x: any) => x.type === 'DisruptionAllowed');
     assert.equal(cond.status, 'False');
     assert.equal(cond.reason, 'InsufficientPods');
+    // kubectl get shows upstream's columns.
+    const table = await c.k(['-n', 'pdb-e2e', 'get', 'pdb', 'web-pdb']);
+    assert.match(table, /^NAME\s+MIN AVAILABLE\s+MAX UNAVAILABLE\s+ALLOWED DISRUPTIONS\s+AGE$/m);
+    assert.match(table, /^web-pdb\s+2\s+N\/A\s+0\s+\S+$/m);
   });
 
   it('refuses an eviction with 429 and the DisruptionBudget cause', async () => {

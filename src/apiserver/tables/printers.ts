@@ -126,6 +126,21 @@ export const PRINTERS: Record<string, Printer> = {
     columns: [NAME, col('Desired', 'Number of desired pods.', 'integer'), col('Current', 'Number of actually running pods.', 'integer'), col('Ready', 'Number of ready pods.', 'integer'), AGE, CONTAINERS, IMAGES, SELECTOR],
     row: (o, now) => [name(o), o.spec?.replicas ?? 0, o.status?.replicas ?? 0, o.status?.readyReplicas ?? 0, created(o, now), ...containersAndImages(o.spec?.template?.spec), mapSelector(o.spec?.selector)],
   },
+  'policy/PodDisruptionBudget': {
+    columns: [NAME, col('Min Available', 'The minimum number of pods that must be available simultaneously.'), col('Max Unavailable', 'The maximum number of pods that may be unavailable simultaneously.'),
+      col('Allowed Disruptions', 'Calculated number of pods that may be disrupted at this time.', 'integer'), AGE],
+    row: (o, now) => [name(o), String(o.spec?.minAvailable ?? 'N/A'), String(o.spec?.maxUnavailable ?? 'N/A'), o.status?.disruptionsAllowed ?? 0, created(o, now)],
+  },
+  '/ResourceQuota': {
+    columns: [NAME, AGE, col('Request', 'Request represents a minimum amount of cpu/memory that a container may consume.'), col('Limit', 'Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node.')],
+    row: (o, now) => {
+      const hard: Record<string, string> = o.status?.hard ?? o.spec?.hard ?? {};
+      const used: Record<string, string> = o.status?.used ?? {};
+      const part = (limits: boolean) => Object.keys(hard).filter((k) => k.startsWith('limits.') === limits).sort()
+        .map((k) => `${k}: ${used[k] ?? '0'}/${hard[k]}`).join(', ');
+      return [name(o), created(o, now), part(false), part(true)];
+    },
+  },
   'apps/StatefulSet': {
     columns: [NAME, col('Ready', 'Number of the pod with ready state'), AGE, CONTAINERS, IMAGES],
     row: (o, now) => [name(o), `${o.status?.readyReplicas ?? 0}/${o.spec?.replicas ?? 0}`, created(o, now), ...containersAndImages(o.spec?.template?.spec)],
