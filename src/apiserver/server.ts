@@ -16,6 +16,7 @@ import { defaultTolerationSeconds } from './admission/default-toleration-seconds
 import type { AdmissionPlugin } from './admission/index.ts';
 import { namespaceLifecycle } from './admission/namespace-lifecycle.ts';
 import { serviceAllocation } from './admission/service-allocation.ts';
+import { resourceQuotaFor } from './admission/resource-quota.ts';
 import { writeError } from './codec.ts';
 import type { ServerServices } from './handlers/context.ts';
 import { route } from './router.ts';
@@ -76,6 +77,7 @@ export async function startApiServer(config: ApiServerConfig): Promise<ApiServer
   const plugins: AdmissionPlugin[] = [
     namespaceLifecycle(getNamespace),
     defaultTolerationSeconds(),
+    resourceQuotaFor(storeFor),
     serviceAllocation({
       serviceCIDR: config.serviceCIDR ?? '10.43.0.0/16',
       nodePortRange: config.nodePortRange ?? [30000, 32767],

@@ -17,6 +17,7 @@ import { RootCACertPublisher, ROOT_CA_CONFIG_MAP } from './rootcacertpublisher/i
 import { EndpointSliceMirroringController, byMirroredEndpoints, shouldMirror, hasSelector } from './endpointslicemirroring/index.ts';
 import { NodeIpamController } from './nodeipam/index.ts';
 import { PodGCController } from './podgc/index.ts';
+import { createResourceQuotaController } from './resourcequota/controller.ts';
 import { createDisruptionController } from './disruption/index.ts';
 
 const find = (group: string, resource: string) => RESOURCES.find((r) => r.group === group && r.resource === resource)!;
@@ -149,6 +150,8 @@ export function createCoreControllers(client: Client, log: (m: string, f?: Recor
   const noSchedule = new Controller(new NoScheduleTaints({ client, nodes }), { workers: 1, log }).watch(nodes);
   const eviction = new TaintEvictionController({ client, nodes, pods, recorder: createRecorder(client, 'taint-eviction-controller', { log }), log });
   eviction.register();
+
+  const quota = createResourceQuotaController(client, pods, log, workers); informers.push(quota.informer); extra.push(quota.controller); extraNames.push('resourcequota');
 
   const controllers = [saController, epController, sliceController, noSchedule, ...extra];
   return {
