@@ -39,7 +39,8 @@ const CREATES: { args: string[]; get: string[]; check?: (obj: any) => void }[] =
   { args: ['create', 'role', 'r', '--verb=get,list', '--resource=pods'], get: ['role', 'r'] },
   { args: ['create', 'rolebinding', 'rb', '--role=r', '--user=alice'], get: ['rolebinding', 'rb'] },
   { args: ['create', 'serviceaccount', 'sa'], get: ['serviceaccount', 'sa'] },
-  { args: ['create', 'quota', 'q', '--hard=pods=10,requests.cpu=500m'], get: ['resourcequota', 'q'] },
+  // In its own namespace: a cpu quota in default would (rightly) refuse the later tests' pods without requests.
+  { args: ['create', 'quota', 'q', '-n', 'pb-ns', '--hard=pods=10,requests.cpu=500m'], get: ['resourcequota', 'q', '-n', 'pb-ns'] },
   { args: ['create', 'poddisruptionbudget', 'pdb', '--selector=app=d', '--max-unavailable=25%'], get: ['pdb', 'pdb'],
     check: (o) => assert.equal(o.spec.maxUnavailable, '25%') },
   { args: ['create', 'priorityclass', 'pc', '--value=1000', '--description=high'], get: ['priorityclass', 'pc'] },
