@@ -211,8 +211,8 @@ export async function runServer(argv: string[]): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
-  await agent?.stop();
-  await Promise.all([controllerManager.stop(), scheduler.stop()]);
+  // All at once, so that no component is restarted while the node tears down.
+  await Promise.all([agent?.stop(), controllerManager.stop(), scheduler.stop()]);
   await server.close();
   await backend.close();
   return 0;

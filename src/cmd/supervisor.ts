@@ -11,24 +11,7 @@ export interface Supervised {
   stop(): Promise<void>;
 }
 
-// A Ctrl-C reaches the components too (one process group): once the
-// supervising process is shutting down, an exiting component is not restarted.
-let shuttingDown = false;
-let watchingSignals = false;
-function watchShutdownSignals(): void {
-  if (watchingSignals) return;
-  watchingSignals = true;
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(sig, () => {
-      shuttingDown = true;
-      // Nobody else handles it yet (still starting up): the default action, exit.
-      if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
-    });
-  }
-}
-
 export function supervise(name: string, args: string[], log: Log): Supervised {
-  watchShutdownSignals();
   let child: ChildProcess | null = null;
   let stopping = false;
   let backoff = 500;
@@ -39,10 +22,17 @@ export function supervise(name: string, args: string[], log: Log): Supervised {
     child = spawn(process.execPath, [...process.execArgv, MAIN, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     child.once('exit', (code, signal) => {
       child = null;
-      if (stopping || shuttingDown) return;
+      if (stopping) return;
       if (Date.now() - started > 30_000) backoff = 500;
-      log('component exited; restarting', { component: name, code, signal, inMs: backoff });
-      setTimeout(() => { if (!stopping && !shuttingDown) launch(); }, backoff);
+      // A Ctrl-C reaches the components too (one process group), so a component
+      // may exit just before the server begins to stop it: decide after the
+      // backoff, and say "restarting" only when it really restarts.
+      const exited = { component: name, code, signal };
+      setTimeout(() => {
+        if (stopping) return;
+        log('component exited; restarting', exited);
+        launch();
+      }, backoff);
       backoff = Math.min(backoff * 2, 30_000);
     });
   };
