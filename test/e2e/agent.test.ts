@@ -14,6 +14,8 @@ import { join } from 'node:path';
 import { startCluster, destroyCluster, run, killGroup, K8TS } from '../support/cluster.ts';
 import type { TestCluster } from '../support/cluster.ts';
 import { until } from '../support/wait.ts';
+import { killShims, unmountUnder } from '../../src/kubelet/containerd/daemon.ts';
+import { removeBridge, removeIdleHostportChains } from '../../src/kubelet/cni.ts';
 
 const NODE = 'e2e-agent';
 // Its own bridge, so that nothing else on the host that uses k8ts0 is touched.
@@ -60,7 +62,15 @@ describe('k8ts agent', { timeout: 120_000 }, () => {
     }
     if (agent) killGroup(agent);
     await destroyCluster(c);
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    // An agent that died without its own cleanup (a failed test) leaves its
+    // containers' shims and mounts behind: take them down here.
+    for (const d of dirs) {
+      killShims(join(d, 'agent', 'containerd', 'containerd.sock'));
+      await unmountUnder(d).catch(() => undefined);
+      rmSync(d, { recursive: true, force: true });
+    }
+    await removeBridge(BRIDGE).catch(() => undefined);
+    await removeIdleHostportChains().catch(() => undefined);
   });
 
   it('writes a 0600 token in k3s\'s format whose hash is the sha256 of /cacerts', async () => {
