@@ -65,3 +65,28 @@ export class Controller {
     }
   }
 }
+
+/** Something a controller group runs once its informers have synced. */
+export interface Runnable {
+  start?(): void;
+  stop(): Promise<void> | void;
+}
+
+/**
+ * The start/stop of a group of controllers: start the informers, wait for
+ * their caches, then start the runners; on stop, stop the informers, then
+ * the runners.
+ */
+export function runGroup(informers: Informer[], runners: Runnable[]): { start(): Promise<void>; stop(): Promise<void> } {
+  return {
+    async start() {
+      for (const i of informers) i.start();
+      await Promise.all(informers.map((i) => i.waitForSync()));
+      for (const r of runners) r.start?.();
+    },
+    async stop() {
+      for (const i of informers) i.stop();
+      await Promise.all(runners.map((r) => r.stop()));
+    },
+  };
+}

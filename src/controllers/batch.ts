@@ -5,7 +5,7 @@
 import { RESOURCES } from '../api/resources.ts';
 import type { Client } from '../client/rest.ts';
 import { Informer, byNamespace, byOwnerUid } from '../client/informer.ts';
-import { Controller } from '../client/controller.ts';
+import { Controller, runGroup } from '../client/controller.ts';
 import { createRecorder } from '../client/events.ts';
 import { JobController } from './job/index.ts';
 import { CronJobController } from './cronjob/index.ts';
@@ -48,14 +48,6 @@ export function createBatchControllers(client: Client, log: (m: string, f?: Reco
   const controllers = [jobController, cjController, ttlController];
   return {
     names: ['job', 'cronjob', 'ttl-after-finished'],
-    async start() {
-      for (const i of informers) i.start();
-      await Promise.all(informers.map((i) => i.waitForSync()));
-      for (const c of controllers) c.start();
-    },
-    async stop() {
-      for (const i of informers) i.stop();
-      await Promise.all(controllers.map((c) => c.stop()));
-    },
+    ...runGroup(informers, controllers),
   };
 }

@@ -5,7 +5,7 @@
 import { RESOURCES } from '../api/resources.ts';
 import type { Client } from '../client/rest.ts';
 import { Informer, byNamespace, byNodeName, keyOf } from '../client/informer.ts';
-import { Controller } from '../client/controller.ts';
+import { Controller, runGroup } from '../client/controller.ts';
 import { createRecorder } from '../client/events.ts';
 import { ServiceAccountController } from './serviceaccount/index.ts';
 import { EndpointsController } from './endpoints/index.ts';
@@ -113,7 +113,10 @@ export function createCoreControllers(client: Client, log: (m: string, f?: Recor
     client, pods, nodes, log, terminatedPodThreshold: opts.terminatedPodGCThreshold, gcCheckPeriodMs: opts.podGCPeriodMs, quarantineMs: opts.podGCQuarantineMs,
   });
 
-  const disruption = createDisruptionController(client, pods, log, workers); informers.push(...disruption.informers); extra.push(disruption.controller); extraNames.push('disruption');
+  const disruption = createDisruptionController(client, pods, log, workers);
+  informers.push(...disruption.informers);
+  extra.push(disruption.controller);
+  extraNames.push('disruption');
 
   const epReconciler = new EndpointsController({ client, services, pods, endpoints });
   const epController = new Controller(epReconciler, { workers, log }).watch(services);
@@ -151,24 +154,15 @@ export function createCoreControllers(client: Client, log: (m: string, f?: Recor
   const eviction = new TaintEvictionController({ client, nodes, pods, recorder: createRecorder(client, 'taint-eviction-controller', { log }), log });
   eviction.register();
 
-  const quota = createResourceQuotaController(client, pods, log, workers); informers.push(quota.informer); extra.push(quota.controller); extraNames.push('resourcequota');
+  const quota = createResourceQuotaController(client, pods, log, workers);
+  informers.push(quota.informer);
+  extra.push(quota.controller);
+  extraNames.push('resourcequota');
 
   const controllers = [saController, epController, sliceController, noSchedule, ...extra];
   return {
     names: ['serviceaccount', 'endpoints', 'endpointslice', 'node-lifecycle-controller', 'taint-eviction-controller', 'pod-garbage-collector', ...extraNames],
-    async start() {
-      for (const i of informers) i.start();
-      await Promise.all(informers.map((i) => i.waitForSync()));
-      for (const c of controllers) c.start();
-      lifecycle.start();
-      podGC.start();
-    },
-    async stop() {
-      for (const i of informers) i.stop();
-      eviction.stop();
-      await podGC.stop();
-      await lifecycle.stop();
-      await Promise.all(controllers.map((c) => c.stop()));
-    },
+    // The taint eviction controller has nothing to start: it acts on informer events.
+    ...runGroup(informers, [...controllers, lifecycle, podGC, eviction]),
   };
 }

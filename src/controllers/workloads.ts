@@ -4,7 +4,7 @@
 import { RESOURCES } from '../api/resources.ts';
 import type { Client } from '../client/rest.ts';
 import { Informer, byNamespace, byOwnerUid } from '../client/informer.ts';
-import { Controller } from '../client/controller.ts';
+import { Controller, runGroup } from '../client/controller.ts';
 import { createRecorder } from '../client/events.ts';
 import { ReplicaSetController } from './replicaset/index.ts';
 import { DeploymentController } from './deployment/index.ts';
@@ -41,14 +41,6 @@ export function createWorkloadControllers(client: Client, log: (m: string, f?: R
   const controllers = [rsController, rcController, dController];
   return {
     names: ['replicaset', 'replicationcontroller', 'deployment'],
-    async start() {
-      for (const i of informers) i.start();
-      await Promise.all(informers.map((i) => i.waitForSync()));
-      for (const c of controllers) c.start();
-    },
-    async stop() {
-      for (const i of informers) i.stop();
-      await Promise.all(controllers.map((c) => c.stop()));
-    },
+    ...runGroup(informers, controllers),
   };
 }

@@ -40,7 +40,7 @@ export class ResourceQuotaController implements Reconciler {
 
   /** The quota keys a change to an object in this namespace may affect. */
   quotasIn(namespace: string): string[] {
-    return this.cfg.quotas.list().filter((q) => q.metadata.namespace === namespace).map((q) => `${namespace}/${q.metadata.name}`);
+    return this.cfg.quotas.byIndex('namespace', namespace).map((q) => `${namespace}/${q.metadata.name}`);
   }
 
   get resyncMs(): number {
