@@ -54,8 +54,8 @@ function checkDepth(text: string): void {
 /** Decodes a JSON or YAML body into a value. Malformed input is a 400 that says what is wrong. */
 export function decodeBody(body: Buffer, contentType: string | undefined): unknown {
   const type = mediaType(contentType);
-  const text = body.toString('utf8');
   if (type.includes('protobuf')) return decodeProtobuf(body);
+  const text = body.toString('utf8');
   if (text.trim() === '') throw newBadRequest('the request body is empty');
   checkDepth(text);
   const isYaml = type === 'application/yaml' || type === 'application/apply-patch+yaml' || type === 'text/yaml';

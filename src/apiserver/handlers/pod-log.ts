@@ -84,8 +84,19 @@ export function kubeletEndpoint(node: any): { host: string; port: number } | und
   return host ? { host, port } : undefined;
 }
 
-function isHollow(node: any): boolean {
-  return String(node.status?.nodeInfo?.containerRuntimeVersion ?? '').startsWith('hollow://');
+/**
+ * The kubelet that serves `what` (logs, exec, …) for pods on a node: its
+ * address, or a 400 that says why there is none to reach.
+ */
+export async function nodeKubelet(ctx: RequestContext, nodeName: string, kubelet: KubeletClientConfig | undefined, what: string): Promise<{ endpoint: { host: string; port: number }; client: KubeletClientConfig }> {
+  const node = await ctx.services.storeFor(NODES).get('', nodeName);
+  if (String(node.status?.nodeInfo?.containerRuntimeVersion ?? '').startsWith('hollow://')) {
+    throw newBadRequest(`node "${nodeName}" is a hollow (simulated) node: it runs no containers and has no kubelet to serve ${what}`);
+  }
+  const endpoint = kubeletEndpoint(node);
+  if (!endpoint) throw newBadRequest(`node "${nodeName}" reports no address for its kubelet`);
+  if (!kubelet) throw newBadRequest(`this apiserver has no kubelet client credentials to reach the kubelet on node "${nodeName}"`);
+  return { endpoint, client: kubelet };
 }
 
 /** A non-2xx kubelet answer as upstream's GenericHttpResponseChecker turns it into a Status. */
@@ -120,14 +131,10 @@ export async function handlePodLog(ctx: RequestContext, kubelet: KubeletClientCo
     ctx.res.end();
     return;
   }
-  const node = await ctx.services.storeFor(NODES).get('', nodeName);
-  if (isHollow(node)) throw newBadRequest(`node "${nodeName}" is a hollow (simulated) node: it runs no containers and has no kubelet to serve logs`);
-  const endpoint = kubeletEndpoint(node);
-  if (!endpoint) throw newBadRequest(`node "${nodeName}" reports no address for its kubelet`);
-  if (!kubelet) throw newBadRequest(`this apiserver has no kubelet client credentials to reach the kubelet on node "${nodeName}"`);
+  const { endpoint, client } = await nodeKubelet(ctx, nodeName, kubelet, 'logs');
   const path = `/containerLogs/${encodeURIComponent(pod.metadata.namespace)}/${encodeURIComponent(pod.metadata.name)}/${encodeURIComponent(container)}`;
   const insecure = queryBool(query, 'insecureSkipTLSVerifyBackend');
-  const upstream = await connect(endpoint, `${path}${params.size ? `?${params}` : ''}`, kubelet, insecure);
+  const upstream = await connect(endpoint, `${path}${params.size ? `?${params}` : ''}`, client, insecure);
   const code = upstream.statusCode ?? 500;
   if (code < 200 || code > 206) {
     const body = await readLimited(upstream, 4096);

@@ -10,13 +10,11 @@ import { connect as tlsConnect } from 'node:tls';
 import type { TLSSocket } from 'node:tls';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { RESOURCES } from '../../api/resources.ts';
 import { newBadRequest, newInternalError, newMethodNotSupported } from '../../machinery/errors.ts';
 import type { RequestContext } from './context.ts';
-import { kubeletEndpoint, queryBool } from './pod-log.ts';
+import { nodeKubelet, queryBool } from './pod-log.ts';
 import type { KubeletClientConfig } from './pod-log.ts';
 
-const NODES = RESOURCES.find((r) => r.group === '' && r.resource === 'nodes')!;
 
 /** Upstream's streamLocation: the named container must be in the pod; no name is fine for a one-container pod. */
 export function streamContainer(pod: any, container: string): string {
@@ -71,15 +69,9 @@ export async function handlePodStream(ctx: RequestContext, kubelet: KubeletClien
   const path = kubeletStreamPath(sub, pod, query);
   const nodeName = pod.spec?.nodeName;
   if (!nodeName) throw newBadRequest(`pod ${info.name} does not have a host assigned`);
-  const node = await ctx.services.storeFor(NODES).get('', nodeName);
-  if (String(node.status?.nodeInfo?.containerRuntimeVersion ?? '').startsWith('hollow://')) {
-    throw newBadRequest(`node "${nodeName}" is a hollow (simulated) node: it runs no containers and has no kubelet to serve ${sub}`);
-  }
-  const endpoint = kubeletEndpoint(node);
-  if (!endpoint) throw newBadRequest(`node "${nodeName}" reports no address for its kubelet`);
-  if (!kubelet) throw newBadRequest(`this apiserver has no kubelet client credentials to reach the kubelet on node "${nodeName}"`);
+  const { endpoint, client: kubeletClient } = await nodeKubelet(ctx, nodeName, kubelet, sub);
   if (!isUpgrade(req)) throw newBadRequest('Upgrade request required');
-  const backend = await dialKubelet(endpoint, kubelet, queryBool(query, 'insecureSkipTLSVerifyBackend'));
+  const backend = await dialKubelet(endpoint, kubeletClient, queryBool(query, 'insecureSkipTLSVerifyBackend'));
   const client = takeOver(req);
   const host = endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host;
   backend.write(upgradeHead(req.method ?? 'GET', req.rawHeaders, `${host}:${endpoint.port}`, path));
