@@ -6,6 +6,7 @@ import { WorkQueue } from './workqueue.ts';
 import type { WorkQueueConfig } from './workqueue.ts';
 import type { Informer } from './informer.ts';
 import { keyOf } from './informer.ts';
+import type { Clock } from './clock.ts';
 
 export type Result = { requeueAfterMs?: number } | void;
 
@@ -36,6 +37,12 @@ export class Controller {
   watch(informer: Informer, mapKey: (obj: any) => string[] = (o) => [keyOf(o)]): this {
     const enqueue = (o: any) => { for (const k of mapKey(o)) this.queue.add(k); };
     informer.on({ add: enqueue, update: (_old, o) => enqueue(o), delete: enqueue });
+    return this;
+  }
+
+  /** Re-examines every object of the informer when the clock jumps, since requeue timers were set on the old time. */
+  resyncOnJump(clock: Clock, informer: Informer): this {
+    clock.onJump(() => { for (const o of informer.list()) this.queue.add(keyOf(o)); });
     return this;
   }
 

@@ -16,6 +16,7 @@ import { parseDurationMs } from './duration.ts';
 import { CidrSet } from '../controllers/nodeipam/cidrset.ts';
 import { LeaderElector } from '../client/leader-election.ts';
 import { hostname } from 'node:os';
+import { clockFromEnv } from '../client/clock.ts';
 import { randomUUID } from 'node:crypto';
 
 export async function runControllerManager(argv: string[]): Promise<number> {
@@ -77,7 +78,8 @@ export async function runControllerManager(argv: string[]): Promise<number> {
 
   const gc = new GarbageCollector({ client, log });
   const workloads = createWorkloadControllers(client, log);
-  const batch = createBatchControllers(client, log);
+  const clock = clockFromEnv();
+  const batch = createBatchControllers(client, log, { clock });
   const core = createCoreControllers(client, log, {
     nodeMonitorPeriodMs: durations['node-monitor-period'],
     nodeMonitorGracePeriodMs: durations['node-monitor-grace-period'],

@@ -8,6 +8,7 @@ import { Informer, byNamespace, byOwnerUid } from '../client/informer.ts';
 import { Controller, runGroup } from '../client/controller.ts';
 import { createRecorder } from '../client/events.ts';
 import { JobController } from './job/index.ts';
+import type { Clock } from '../client/clock.ts';
 import { CronJobController } from './cronjob/index.ts';
 import { TTLAfterFinishedController } from './ttlafterfinished/index.ts';
 
@@ -15,7 +16,7 @@ const find = (group: string, resource: string) => RESOURCES.find((r) => r.group 
 
 export interface BatchOptions {
   backoffBaseMs?: number;
-  now?: () => Date;
+  clock?: Clock;
 }
 
 function envBackoff(): number | undefined {
@@ -24,19 +25,22 @@ function envBackoff(): number | undefined {
 }
 
 export function createBatchControllers(client: Client, log: (m: string, f?: Record<string, unknown>) => void, opts: BatchOptions = {}) {
+  const clock = opts.clock;
+  const now = clock ? () => clock.now() : undefined;
   const indexers = { namespace: byNamespace, owner: byOwnerUid };
   const pods = new Informer(client, find('', 'pods'), { indexers, log });
   const jobs = new Informer(client, find('batch', 'jobs'), { indexers, log });
   const cronJobs = new Informer(client, find('batch', 'cronjobs'), { indexers, log });
   const informers = [pods, jobs, cronJobs];
 
-  const jobReconciler = new JobController({ client, jobs, pods, recorder: createRecorder(client, 'job-controller', { log }), now: opts.now, backoffBaseMs: opts.backoffBaseMs ?? envBackoff() });
-  const cjReconciler = new CronJobController({ client, cronJobs, jobs, recorder: createRecorder(client, 'cronjob-controller', { log }), now: opts.now });
-  const ttlReconciler = new TTLAfterFinishedController({ client, jobs, now: opts.now, log });
+  const jobReconciler = new JobController({ client, jobs, pods, recorder: createRecorder(client, 'job-controller', { log }), now, backoffBaseMs: opts.backoffBaseMs ?? envBackoff() });
+  const cjReconciler = new CronJobController({ client, cronJobs, jobs, recorder: createRecorder(client, 'cronjob-controller', { log }), now });
+  const ttlReconciler = new TTLAfterFinishedController({ client, jobs, now, log });
 
   const jobController = new Controller(jobReconciler, { workers: 4, log }).watch(jobs);
   const cjController = new Controller(cjReconciler, { workers: 2, log }).watch(cronJobs);
   const ttlController = new Controller(ttlReconciler, { workers: 2, log }).watch(jobs);
+  if (clock) { jobController.resyncOnJump(clock, jobs); cjController.resyncOnJump(clock, cronJobs); ttlController.resyncOnJump(clock, jobs); }
   pods.on({
     add: (p) => { jobReconciler.observePod(undefined, p, false); for (const k of jobReconciler.jobsOfPod(p)) jobController.queue.add(k); },
     update: (o, p) => { jobReconciler.observePod(o, p, false); for (const k of new Set([...jobReconciler.jobsOfPod(o), ...jobReconciler.jobsOfPod(p)])) jobController.queue.add(k); },

@@ -40,6 +40,8 @@ export interface TestCluster {
   k(args: string[], opts?: { input?: string; binary?: string }): Promise<string>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
   restart(): Promise<void>;
+  /** Sets the controllers' clock to real time plus `seconds` (needs `clock: true`). */
+  setClockOffset(seconds: number): void;
 }
 
 export interface ClusterOptions {
@@ -48,6 +50,8 @@ export interface ClusterOptions {
   agent?: boolean;
   dataDir?: string;
   port?: number;
+  /** Give the controllers a clock the test moves with setClockOffset(). */
+  clock?: boolean;
 }
 
 async function waitReady(kubeconfig: string, proc: ChildProcess, logs: () => string, timeoutMs = 30_000): Promise<void> {
@@ -91,6 +95,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'k8ts-e2e-'));
   const port = opts.port ?? await freePort();
   const kubeconfig = join(dataDir, 'kubeconfig.yaml');
+  const clockFile = join(dataDir, 'test-clock-offset');
+  if (opts.clock) writeFileSync(clockFile, '0\n');
   let output = '';
   let proc!: ChildProcess;
   const launch = async () => {
@@ -99,7 +105,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
       // Its own process group, so that stop() can take down the components
       // it spawned even when the server itself was killed with SIGKILL.
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, K8TS_LOG: process.env.K8TS_TEST_LOG ?? 'quiet' },
+      stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, K8TS_LOG: process.env.K8TS_TEST_LOG ?? 'quiet', ...(opts.clock ? { K8TS_CLOCK_OFFSET_FILE: clockFile } : {}) },
     });
     proc.stdout!.on('data', (d) => { output += d; });
     proc.stderr!.on('data', (d) => { output += d; });
@@ -120,6 +126,10 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
     dataDir, port, kubeconfig,
     get process() { return proc; },
     logs: () => output,
+    setClockOffset(seconds) {
+      if (!opts.clock) throw new Error('startCluster({ clock: true }) is needed to move the clock');
+      writeFileSync(clockFile, `${seconds}\n`);
+    },
     kubectl: (args, o = {}) => run(o.binary ?? 'kubectl', ['--kubeconfig', kubeconfig, ...args], { input: o.input, env: o.env, timeoutMs: o.timeoutMs }),
     async k(args, o = {}) {
       const r = await cluster.kubectl(args, o);
