@@ -1,7 +1,7 @@
 // Server-side printing (`as=Table`): the meta.k8s.io/v1 Table kubectl
 // prints, with each row carrying the object (or its metadata) as asked.
 import { PRINTERS } from './printers.ts';
-import type { Column } from './printers.ts';
+import type { Column } from './columns.ts';
 import { age } from './format.ts';
 
 export { humanDuration } from './format.ts';

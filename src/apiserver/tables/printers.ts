@@ -2,29 +2,17 @@
 // Columns with priority 1 are the `-o wide` ones.
 import { age, containersAndImages, mapSelector, none, selectorString } from './format.ts';
 import { podRow } from './pod.ts';
+import { AGE, NAME, col, created, name } from './columns.ts';
+import type { Printer } from './columns.ts';
+import { VOLUME_PRINTERS } from './volumes.ts';
+import { AUTOSCALING_PRINTERS } from './autoscaling.ts';
 
-export interface Column {
-  name: string;
-  type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
-  format?: string;
-  description: string;
-  priority?: number;
-}
+export type { Column, Printer } from './columns.ts';
 
-export interface Printer {
-  columns: Column[];
-  row(obj: any, now: Date): unknown[];
-}
-
-const col = (name: string, description: string, type: Column['type'] = 'string', priority = 0, format = ''): Column => ({ name, type, format, description, priority });
-const NAME = col('Name', 'Name must be unique within a namespace.', 'string', 0, 'name');
-const AGE = col('Age', 'CreationTimestamp is a timestamp representing the server time when this object was created.');
 const CONTAINERS = col('Containers', 'Names of each container in the template.', 'string', 1);
 const IMAGES = col('Images', 'Images referenced by each container in the template.', 'string', 1);
 const SELECTOR = col('Selector', 'Label selector for pods.', 'string', 1);
 
-const name = (o: any) => o.metadata?.name;
-const created = (o: any, now: Date) => age(o.metadata?.creationTimestamp, now);
 
 function ports(svc: any): string {
   const ps: any[] = svc.spec?.ports ?? [];
@@ -230,4 +218,6 @@ export const PRINTERS: Record<string, Printer> = {
     row: (o, now) => [o.metadata?.annotations?.['storageclass.kubernetes.io/is-default-class'] === 'true' ? `${name(o)} (default)` : name(o), o.provisioner ?? '',
       o.reclaimPolicy ?? 'Delete', o.volumeBindingMode ?? 'Immediate', o.allowVolumeExpansion ?? false, created(o, now)],
   },
+  ...VOLUME_PRINTERS,
+  ...AUTOSCALING_PRINTERS,
 };
