@@ -40,3 +40,21 @@ async function createIfAbsent(store: ResourceStore, obj: any): Promise<void> {
     if ((err as any)?.status?.reason !== 'AlreadyExists') throw err;
   }
 }
+
+export const LOCAL_PATH_CLASS = 'local-path';
+export const LOCAL_PATH_PROVISIONER = 'rancher.io/local-path';
+
+/**
+ * k3s's default StorageClass, so a claim with no class is provisioned on
+ * the node its pod lands on with no setup. Like k3s's re-applied
+ * manifest, it comes back at the next start if deleted.
+ */
+export async function ensureDefaultStorageClass(classes: ResourceStore): Promise<void> {
+  const sc: any = {
+    apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass',
+    metadata: { name: LOCAL_PATH_CLASS, annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
+    provisioner: LOCAL_PATH_PROVISIONER, reclaimPolicy: 'Delete', volumeBindingMode: 'WaitForFirstConsumer',
+  };
+  classes.prepareCreate(sc, '');
+  await createIfAbsent(classes, sc);
+}

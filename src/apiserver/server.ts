@@ -23,7 +23,8 @@ import { route } from './router.ts';
 import type { Authenticator } from './authn/index.ts';
 import type { KubeletClientConfig } from './handlers/pod-log.ts';
 import type { JoinHandler } from './join.ts';
-import { ensureSystemNamespaces, ensureKubernetesService } from './bootstrap.ts';
+import { ensureSystemNamespaces, ensureKubernetesService, ensureDefaultStorageClass } from './bootstrap.ts';
+import { defaultStorageClass } from './admission/default-storage-class.ts';
 import { firstIP } from './admission/cidr.ts';
 import { networkInterfaces } from 'node:os';
 
@@ -64,6 +65,7 @@ export async function startApiServer(config: ApiServerConfig): Promise<ApiServer
   };
   const namespaces = RESOURCES.find((r) => r.group === '' && r.resource === 'namespaces')!;
   const services = RESOURCES.find((r) => r.group === '' && r.resource === 'services')!;
+  const storageClasses = RESOURCES.find((r) => r.group === 'storage.k8s.io' && r.resource === 'storageclasses')!;
   const getNamespace = async (name: string) => {
     const key = storeFor(namespaces).keyFor('', name);
     const cached = cache.resource(namespaces.storage)?.objects.get(key);
@@ -77,6 +79,7 @@ export async function startApiServer(config: ApiServerConfig): Promise<ApiServer
   const plugins: AdmissionPlugin[] = [
     namespaceLifecycle(getNamespace),
     defaultTolerationSeconds(),
+    defaultStorageClass(() => cache.list(storageClasses.storage, `/registry/${storageClasses.storage}/`)),
     resourceQuotaFor(storeFor),
     serviceAllocation({
       serviceCIDR: config.serviceCIDR ?? '10.43.0.0/16',
@@ -104,6 +107,7 @@ export async function startApiServer(config: ApiServerConfig): Promise<ApiServer
   };
 
   await ensureSystemNamespaces(storeFor(namespaces));
+  await ensureDefaultStorageClass(storeFor(storageClasses));
 
   const server: Server = createHttpsServer({
     key: config.tls.keyPem,
