@@ -15,6 +15,7 @@ import { openDatabase } from './open.ts';
 import { NO_BOUND, prepare, rowEvent } from './statements.ts';
 import type { Bound, Row, Statements } from './statements.ts';
 import { Writer } from './writer.ts';
+import { WalSync } from './wal-sync.ts';
 import type { Op } from './writer.ts';
 
 export interface SqliteConfig {
@@ -38,6 +39,7 @@ export class SqliteBackend implements Backend {
   private readonly st: Statements;
   private readonly hub = new WatchHub();
   private readonly writer: Writer;
+  private readonly wal: WalSync;
   private compacted: Revision;
   private closed = false;
   private compacting: Promise<void> = Promise.resolve();
@@ -49,7 +51,8 @@ export class SqliteBackend implements Backend {
     this.st = prepare(db);
     const { seq, mx } = this.st.maxRevision.get() as { seq: number; mx: number };
     this.compacted = ((this.st.getMeta.get(COMPACTED_KEY) as { v: number } | undefined)?.v) ?? 0;
-    this.writer = new Writer(db, this.st, this.hub, config.clock ?? realClock, Math.max(seq, mx, this.compacted));
+    this.wal = new WalSync(path);
+    this.writer = new Writer(db, this.st, this.hub, config.clock ?? realClock, Math.max(seq, mx, this.compacted), () => this.wal.sync());
     for (const r of this.st.liveKeys.iterate() as Iterable<{ name: string; create_revision: number; id: number; expires_at: number | null }>) {
       this.writer.index.set(r.name, { create: r.create_revision, mod: r.id, expiresAt: r.expires_at ?? 0 });
       if (r.expires_at) this.writer.leases.set(r.name, { expiresAt: r.expires_at, mod: r.id });
@@ -243,8 +246,10 @@ export class SqliteBackend implements Backend {
     for (const t of this.timers) clearInterval(t);
     // Writes already accepted still commit; compaction stops after its current chunk.
     while (this.writer.pending > 0) this.writer.flush();
+    await this.writer.drained();
     await this.compacting;
     this.hub.closeAll();
+    this.wal.close();
     this.db.close();
   }
 }

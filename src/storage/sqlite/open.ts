@@ -75,7 +75,8 @@ export function openDatabase(dataDir: string): { db: DatabaseSync; path: string 
     if (exists) check(db, path);
     // Exclusive locking: this process is the only writer (watches are fanned out in process),
     // so a second server on the same directory must fail instead of silently forking history.
-    db.exec('PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 8000; PRAGMA journal_size_limit = 67108864;');
+    // synchronous=NORMAL: the writer fsyncs the WAL itself, off the event loop (wal-sync.ts).
+    db.exec('PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 8000; PRAGMA journal_size_limit = 67108864;');
     db.exec(`BEGIN IMMEDIATE; ${SCHEMA} COMMIT;`);
   } catch (err) {
     db.close();

@@ -1,7 +1,10 @@
 // Group commit. Writes queue up; one flush runs them all in one
 // BEGIN IMMEDIATE … COMMIT (one fsync), each with its own revision and its
 // own precondition check that sees the earlier writes of the same batch.
-// Promises settle, and watchers hear of the events, only after COMMIT.
+// Promises settle, and watchers hear of the events, only once the COMMIT is
+// durable: `durable()` (the WAL's fsync, off the event loop) has resolved for
+// it and for every earlier batch, so batches are acknowledged in order while
+// the next one already commits.
 import type { DatabaseSync } from 'node:sqlite';
 import { StorageError } from '../backend.ts';
 import type { KeyValue, Revision, WatchEvent } from '../backend.ts';
@@ -36,13 +39,21 @@ export class Writer {
   private readonly st: Statements;
   private readonly hub: WatchHub;
   private readonly clock: Clock;
+  private readonly durable: () => Promise<void>;
+  private acked: Promise<void> = Promise.resolve();
 
-  constructor(db: DatabaseSync, st: Statements, hub: WatchHub, clock: Clock, rev: Revision) {
+  constructor(db: DatabaseSync, st: Statements, hub: WatchHub, clock: Clock, rev: Revision, durable: () => Promise<void>) {
     this.db = db;
     this.st = st;
     this.hub = hub;
     this.clock = clock;
     this.rev = rev;
+    this.durable = durable;
+  }
+
+  /** Resolves once every committed batch has been acknowledged. */
+  drained(): Promise<void> {
+    return this.acked;
   }
 
   submit(op: Op): void {
@@ -109,12 +120,22 @@ export class Writer {
         this.leases.delete(key);
       }
     }
-    this.hub.publish(events);
-    for (let i = 0; i < batch.length; i++) {
-      const op = batch[i]!;
-      if (failed[i]) op.reject(outcomes[i]);
-      else (op.resolve as (v: unknown) => void)(outcomes[i]);
-    }
+    const acknowledge = () => {
+      this.hub.publish(events);
+      for (let i = 0; i < batch.length; i++) {
+        const op = batch[i]!;
+        if (failed[i]) op.reject(outcomes[i]);
+        else (op.resolve as (v: unknown) => void)(outcomes[i]);
+      }
+    };
+    const synced = this.durable();
+    synced.catch(() => {}); // handled below, once the earlier batches are acknowledged
+    this.acked = this.acked.then(() => synced).then(acknowledge, (err) => {
+      // The batch is committed and visible but may not survive a power loss:
+      // neither an ack nor a rejection would be true, so stop, as databases do
+      // on a failed fsync, and let the restart recover from what is on disk.
+      setImmediate(() => { throw new Error(`fsync of the SQLite WAL failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err }); });
+    });
     this.reschedule();
   }
 
