@@ -1,6 +1,6 @@
 // Wires the core controllers (ServiceAccount, root CA publisher, Endpoints,
-// EndpointSlice and its mirroring, node lifecycle, taint eviction, node IPAM
-// and pod GC) to shared informers, so each resource
+// EndpointSlice and its mirroring, node lifecycle, taint eviction, node IPAM,
+// pod GC and the local-path provisioner) to shared informers, so each resource
 // is listed and watched once however many of them read it.
 import { RESOURCES } from '../api/resources.ts';
 import type { Client } from '../client/rest.ts';
@@ -19,6 +19,7 @@ import { NodeIpamController } from './nodeipam/index.ts';
 import { PodGCController } from './podgc/index.ts';
 import { createResourceQuotaController } from './resourcequota/controller.ts';
 import { createDisruptionController } from './disruption/index.ts';
+import { createLocalPathProvisioner } from './localpath/controller.ts';
 
 const find = (group: string, resource: string) => RESOURCES.find((r) => r.group === group && r.resource === resource)!;
 
@@ -158,6 +159,11 @@ export function createCoreControllers(client: Client, log: (m: string, f?: Recor
   informers.push(quota.informer);
   extra.push(quota.controller);
   extraNames.push('resourcequota');
+
+  const localPath = createLocalPathProvisioner(client, nodes, log);
+  informers.push(...localPath.informers);
+  extra.push(...localPath.controllers);
+  extraNames.push('local-path-provisioner');
 
   const controllers = [saController, epController, sliceController, noSchedule, ...extra];
   return {
