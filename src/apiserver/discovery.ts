@@ -3,6 +3,7 @@
 // aggregated discovery v2 lists that kubectl 1.26+ asks for first.
 import { RESOURCES, groupVersions, apiVersionOf } from '../api/resources.ts';
 import type { ResourceInfo, Subresource } from '../api/resources.ts';
+import { METRICS_GROUP, metricsAggregated, metricsGroup, metricsResourceList } from './metrics/index.ts';
 
 type SubresourceShape = { verbs: string[]; kind: string; group?: string; version?: string };
 
@@ -38,16 +39,18 @@ function groupDoc(group: string, versions: string[]): object {
 }
 
 export function apiGroupList(): object {
-  const groups = groupVersions().filter((g) => g.group !== '').map((g) => groupDoc(g.group, g.versions));
+  const groups = [...groupVersions().filter((g) => g.group !== '').map((g) => groupDoc(g.group, g.versions)), metricsGroup()];
   return { kind: 'APIGroupList', apiVersion: 'v1', groups };
 }
 
 export function apiGroup(group: string): object | null {
+  if (group === METRICS_GROUP) return { kind: 'APIGroup', apiVersion: 'v1', ...metricsGroup() };
   const g = groupVersions().find((x) => x.group === group && group !== '');
   return g ? { kind: 'APIGroup', apiVersion: 'v1', ...groupDoc(g.group, g.versions) } : null;
 }
 
 export function apiResourceList(group: string, version: string): object | null {
+  if (group === METRICS_GROUP) return version === 'v1beta1' ? metricsResourceList() : null;
   const rows = RESOURCES.filter((r) => r.group === group && r.version === version);
   if (rows.length === 0) return null;
   const resources: object[] = [];
@@ -94,6 +97,7 @@ export function aggregatedDiscovery(legacy: boolean, apiVersion: 'v2' | 'v2beta1
         freshness: 'Current',
       })),
     }));
+  if (!legacy) items.push(metricsAggregated() as (typeof items)[number]);
   return { kind: 'APIGroupDiscoveryList', apiVersion: `apidiscovery.k8s.io/${apiVersion}`, metadata: {}, items };
 }
 

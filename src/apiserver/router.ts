@@ -25,6 +25,7 @@ import { authorize } from './authz/index.ts';
 import { serveOpenApi } from './openapi-http.ts';
 import { isJoinPath } from './join.ts';
 import type { JoinHandler } from './join.ts';
+import { METRICS_GROUP, serveMetrics } from './metrics/index.ts';
 
 export interface RouteDeps {
   services: ServerServices;
@@ -65,6 +66,9 @@ export async function route(req: IncomingMessage, res: ServerResponse, deps: Rou
   }
 
   if (!info.isResourceRequest) return nonResource(req, res, path, query, deps);
+  if (info.apiGroup === METRICS_GROUP) {
+    return serveMetrics({ req, res, info, query, services: deps.services, kubelet: deps.kubeletClient, log: deps.log });
+  }
 
   const resource = findResource(info.apiGroup, info.apiVersion, info.resource);
   if (!resource) throw notFoundPath();

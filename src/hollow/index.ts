@@ -2,12 +2,15 @@
 // renewals over the 10 s period, posts their status, runs the pods bound to
 // them, and stops a node's heartbeats when its Node carries
 // `hollow.k8ts.io/heartbeat: "stop"` or when the process gets SIGUSR1
-// (SIGUSR2 resumes them all).
+// (SIGUSR2 resumes them all). One HTTPS listener serves every node's
+// kubelet Summary API (stats.ts), for the apiserver's metrics.k8s.io.
 import type { Client } from '../client/rest.ts';
 import { Informer } from '../client/informer.ts';
 import { HollowNode, NODES, HEARTBEAT_ANNOTATION, LEASE_RENEW_MS, nodeNet } from './nodes.ts';
 import type { HollowNodeSpec } from './nodes.ts';
 import { PodRunner, PODS } from './pods.ts';
+import { startStatsServer } from './stats.ts';
+import type { StatsServer } from './stats.ts';
 
 export interface HollowConfig {
   client: Client;
@@ -19,6 +22,12 @@ export interface HollowConfig {
   labels?: Record<string, string>;
   zones?: number;
   now?: () => Date;
+  /**
+   * The stats listener's address, which the apiserver must reach (default:
+   * K8TS_HOLLOW_STATS_ADDRESS, else 127.0.0.1) and port (default: any free
+   * one); false serves no stats.
+   */
+  stats?: { address?: string; port?: number } | false;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -47,10 +56,15 @@ export class HollowCluster {
   private readonly nodeInformer: Informer;
   private timers: NodeJS.Timeout[] = [];
   private readonly log: NonNullable<HollowConfig['log']>;
+  private readonly cfg: HollowConfig;
+  private readonly now: () => Date;
+  private stats: StatsServer | null = null;
 
   constructor(cfg: HollowConfig) {
     this.log = cfg.log ?? (() => {});
+    this.cfg = cfg;
     const now = cfg.now ?? (() => new Date());
+    this.now = now;
     for (const spec of nodeSpecs(cfg)) this.nodes.set(spec.name, new HollowNode(spec, cfg.client, now));
     this.pods = new PodRunner(cfg.client, now, this.log);
     for (const n of this.nodes.values()) this.pods.addNode(n.name, nodeNet(n.spec.index).podCIDR);
@@ -60,6 +74,15 @@ export class HollowCluster {
 
   async start(): Promise<void> {
     const all = [...this.nodes.values()];
+    if (this.cfg.stats !== false) {
+      const address = this.cfg.stats?.address ?? process.env.K8TS_HOLLOW_STATS_ADDRESS ?? '127.0.0.1';
+      const nodes = new Map(all.map((n) => [n.name, { name: n.name, memory: n.spec.memory }]));
+      this.stats = await startStatsServer({
+        address, port: this.cfg.stats?.port, clientCaPem: this.cfg.client.config.caPem, nodes, usage: this.pods.usage, now: this.now, log: this.log,
+      });
+      for (const n of all) n.spec.kubelet = { address, port: this.stats.port };
+      this.log('serving node stats', { address, port: this.stats.port });
+    }
     await inBatches(all, 32, (n) => n.register());
     await inBatches(all, 32, (n) => n.renewLease());
     this.log('hollow nodes registered', { nodes: all.length });
@@ -115,5 +138,7 @@ export class HollowCluster {
     this.podInformer.stop();
     this.nodeInformer.stop();
     this.pods.stop();
+    void this.stats?.close();
+    this.stats = null;
   }
 }

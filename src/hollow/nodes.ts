@@ -10,6 +10,8 @@ export const NODES = RESOURCES.find((r) => r.group === '' && r.resource === 'nod
 export const LEASES = RESOURCES.find((r) => r.group === 'coordination.k8s.io' && r.resource === 'leases')!;
 
 export const HEARTBEAT_ANNOTATION = 'hollow.k8ts.io/heartbeat';
+/** Where the apiserver reaches this process's stats listener (the node's InternalIP is simulated and unreachable). */
+export const KUBELET_ADDRESS_ANNOTATION = 'hollow.k8ts.io/kubelet-address';
 const LEASE_RENEW_MS = 10_000;
 const STATUS_REPORT_MS = 5 * 60_000;
 const LEASE_DURATION_S = 40;
@@ -21,6 +23,8 @@ export interface HollowNodeSpec {
   memory: string;
   pods: number;
   labels: Record<string, string>;
+  /** The shared stats listener: its reachable address and port. */
+  kubelet?: { address: string; port: number };
 }
 
 export function micro(d: Date): string {
@@ -59,13 +63,16 @@ export function nodeObject(spec: HollowNodeSpec, now: Date): any {
         'kubernetes.io/hostname': spec.name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64',
         'beta.kubernetes.io/os': 'linux', 'beta.kubernetes.io/arch': 'amd64', type: 'hollow', ...spec.labels,
       },
-      annotations: { 'node.alpha.kubernetes.io/ttl': '0' },
+      annotations: {
+        'node.alpha.kubernetes.io/ttl': '0',
+        ...(spec.kubelet ? { [KUBELET_ADDRESS_ANNOTATION]: spec.kubelet.address } : {}),
+      },
     },
     spec: { podCIDR, podCIDRs: [podCIDR] },
     status: {
       capacity, allocatable: capacity,
       addresses: [{ type: 'InternalIP', address: ip }, { type: 'Hostname', address: spec.name }],
-      daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+      daemonEndpoints: { kubeletEndpoint: { Port: spec.kubelet?.port ?? 10250 } },
       nodeInfo: {
         machineID: spec.name, systemUUID: spec.name, bootID: spec.name, kernelVersion: '6.1.0-hollow', osImage: 'k8ts hollow node',
         containerRuntimeVersion: 'hollow://0.1.0', kubeletVersion: `v${KUBE_MAJOR}.${KUBE_MINOR}.0-k8ts${K8TS_VERSION}`,
@@ -105,6 +112,10 @@ export class HollowNode {
     } catch (err) {
       if ((err as any)?.status?.code !== 409) throw err;
       this.uid = (await this.client.get(NODES, '', this.spec.name)).metadata.uid;
+      if (this.spec.kubelet) {
+        // A restarted process listens elsewhere: the existing Node must say where.
+        await this.client.patch(NODES, '', this.spec.name, { metadata: { annotations: { [KUBELET_ADDRESS_ANNOTATION]: this.spec.kubelet.address } } });
+      }
       await this.postStatus(true);
     }
     this.lastStatus = Date.now();

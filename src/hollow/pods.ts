@@ -5,17 +5,12 @@
 import { RESOURCES } from '../api/resources.ts';
 import type { Client } from '../client/rest.ts';
 import { seconds } from './nodes.ts';
+import { UsageBook } from './usage.ts';
 
 export const PODS = RESOURCES.find((r) => r.group === '' && r.resource === 'pods')!;
 export const RUN_SECONDS = 'hollow.k8ts.io/run-seconds';
 export const EXIT_CODE = 'hollow.k8ts.io/exit-code';
-export const CPU_USAGE = 'hollow.k8ts.io/cpu-usage';
-export const MEMORY_USAGE = 'hollow.k8ts.io/memory-usage';
-
-export interface PodUsage {
-  cpu: string;
-  memory: string;
-}
+export { CPU_USAGE, MEMORY_USAGE } from './usage.ts';
 
 class IpPool {
   private readonly prefix: string;
@@ -53,13 +48,15 @@ export class PodRunner {
   private readonly pools = new Map<string, IpPool>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly started = new Map<string, { ip: string; node: string }>();
-  readonly usage = new Map<string, PodUsage[]>();
+  /** What each running pod's containers use, as the node's Summary API reports it. */
+  readonly usage: UsageBook;
   private readonly log: (msg: string, fields?: Record<string, unknown>) => void;
 
   constructor(client: Client, now: () => Date, log: (msg: string, fields?: Record<string, unknown>) => void) {
     this.client = client;
     this.now = now;
     this.log = log;
+    this.usage = new UsageBook(now);
   }
 
   addNode(name: string, podCIDR: string): void {
@@ -74,7 +71,12 @@ export class PodRunner {
       return;
     }
     const phase = pod.status?.phase;
-    if (this.started.has(uid) || phase === 'Succeeded' || phase === 'Failed') return;
+    if (this.started.has(uid)) {
+      // A running pod's usage follows its annotations, so tests can drive the autoscaler.
+      this.usage.update(pod);
+      return;
+    }
+    if (phase === 'Succeeded' || phase === 'Failed') return;
     this.started.set(uid, { ip: '', node: pod.spec.nodeName });
     void this.start(pod).catch((err) => {
       this.started.delete(uid);
@@ -87,7 +89,7 @@ export class PodRunner {
     const s = this.started.get(uid);
     if (s?.ip) this.pools.get(s.node)?.give(s.ip);
     this.started.delete(uid);
-    this.usage.delete(`${pod.metadata.namespace}/${pod.metadata.name}`);
+    this.usage.remove(uid);
     const t = this.timers.get(uid);
     if (t) clearTimeout(t);
     this.timers.delete(uid);
@@ -114,7 +116,7 @@ export class PodRunner {
     };
     await this.patchStatus(pod, status);
     const ann = pod.metadata.annotations ?? {};
-    this.usage.set(`${pod.metadata.namespace}/${pod.metadata.name}`, containers.map(() => ({ cpu: ann[CPU_USAGE] ?? '10m', memory: ann[MEMORY_USAGE] ?? '16Mi' })));
+    if (this.started.has(pod.metadata.uid)) this.usage.start(pod, now);
     const exitCode = Number(ann[EXIT_CODE] ?? '0');
     const runSeconds = ann[RUN_SECONDS] !== undefined ? Number(ann[RUN_SECONDS]) : exitCode !== 0 ? 1 : NaN;
     if (Number.isFinite(runSeconds)) {
@@ -138,7 +140,7 @@ export class PodRunner {
         terminated: { exitCode, reason, startedAt: running.startTime, finishedAt: now, containerID: `hollow://${pod.metadata.uid.slice(0, 8)}-${i}` },
       }, false, pod.metadata.uid, i)),
     });
-    this.usage.delete(`${pod.metadata.namespace}/${pod.metadata.name}`);
+    this.usage.remove(pod.metadata.uid);
   }
 
   /** A kubelet confirms a graceful delete once its containers are stopped; hollow ones stop at once. */
