@@ -71,6 +71,15 @@ export function criTime(ns: string | number | undefined): string | undefined {
   return new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 }
 
+/** One container's figures from ListContainerStats; uint64/int64 values arrive as decimal strings. */
+export interface CriContainerStats {
+  attributes: { id: string; metadata?: { name: string; attempt: number }; labels: Record<string, string>; annotations: Record<string, string> };
+  cpu?: { timestamp: string; usageCoreNanoSeconds?: { value: string }; usageNanoCores?: { value: string } };
+  memory?: { timestamp: string; workingSetBytes?: { value: string }; availableBytes?: { value: string }; usageBytes?: { value: string }; rssBytes?: { value: string };
+    pageFaults?: { value: string }; majorPageFaults?: { value: string } };
+  writableLayer?: { timestamp: string; fsId?: { mountpoint: string }; usedBytes?: { value: string }; inodesUsed?: { value: string } };
+}
+
 export class CriClient {
   private readonly runtime: GrpcClient & Record<string, any>;
   private readonly images: GrpcClient & Record<string, any>;
@@ -154,6 +163,10 @@ export class CriClient {
 
   async portForward(podSandboxId: string, ports: number[]): Promise<string> {
     return (await this.call<{ url: string }>('runtime', 'PortForward', { podSandboxId, port: ports }, 10_000)).url;
+  }
+
+  async listContainerStats(filter: { id?: string; podSandboxId?: string; labelSelector?: Record<string, string> } = {}): Promise<CriContainerStats[]> {
+    return (await this.call<{ stats: CriContainerStats[] }>('runtime', 'ListContainerStats', { filter }, 10_000)).stats;
   }
 
   /** The image's id, or undefined when the runtime does not have it. */
