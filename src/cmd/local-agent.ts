@@ -1,12 +1,17 @@
 // The node half of `k8ts server` (and later `k8ts agent`): a private
 // containerd under the data dir (unless an existing CRI endpoint is given)
-// and a supervised `k8ts kubelet` child. stop() leaves nothing behind: the
-// kubelet, the pods (torn down through CRI, so CNI undoes its rules), the
-// containerd, its mounts, the bridge and the pods' cgroups.
+// and a supervised `k8ts kubelet` child, and the routes to the other
+// nodes' pods (as k3s runs flannel beside its kubelet). stop() leaves
+// nothing behind: the routes, the kubelet, the pods (torn down through CRI,
+// so CNI undoes its rules), the containerd, its mounts, the bridge and the
+// pods' cgroups.
 import { join } from 'node:path';
 import { startContainerdWithImages, removeCgroupTree, unmountUnder } from '../kubelet/containerd/daemon.ts';
 import type { Containerd } from '../kubelet/containerd/daemon.ts';
 import { removeBridge, removeIdleHostportChains } from '../kubelet/cni.ts';
+import { Client } from '../client/rest.ts';
+import { loadKubeconfig } from '../client/kubeconfig.ts';
+import { RouteSyncer } from '../kubelet/network/syncer.ts';
 import { supervise } from './supervisor.ts';
 import type { Log } from './log.ts';
 
@@ -47,9 +52,16 @@ export async function startLocalAgent(o: LocalAgentOptions): Promise<{ stop(): P
     ...(o.nodeTaints?.length ? ['--node-taints', o.nodeTaints.join(',')] : []),
     ...(o.kubeletTls ? ['--tls-cert-file', o.kubeletTls.certFile, '--tls-private-key-file', o.kubeletTls.keyFile, '--client-ca-file', o.kubeletTls.clientCaFile] : [])];
   const kubelet = supervise('kubelet', args, o.log);
+  const client = new Client({ ...loadKubeconfig(o.kubeconfig, `k8ts-routes/${o.nodeName}`), timeoutMs: 30_000 });
+  const routes = new RouteSyncer({ client, nodeName: o.nodeName, podCIDR: o.podCIDR, log: o.log });
+  routes.start();
   return {
     async stop() {
-      await kubelet.stop();
+      await Promise.all([
+        kubelet.stop(),
+        routes.stop().catch((err) => o.log('removing the routes to other nodes\' pods failed', { error: String(err?.message ?? err) })),
+      ]);
+      client.close();
       if (!containerd) return;
       await containerd.stop();
       // Volumes of pods still running at stop (tmpfs emptyDirs) are mounted under the kubelet's dir.

@@ -1,7 +1,10 @@
 // The node's pod network: a CNI conflist (bridge with host-local IPAM over
 // the node's podCIDR, then portmap for hostPorts) written where the
 // runtime's CRI plugin reads it. containerd sets up each pod's loopback
-// itself, so the list has no loopback plugin.
+// itself, so the list has no loopback plugin. The bridge's ipMasq
+// masquerades whatever a pod sends beyond the node's own podCIDR; traffic to
+// other nodes' pods is exempted ahead of it by the route syncer
+// (network/syncer.ts), so that pods see each other's real IPs.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
