@@ -17,6 +17,7 @@ import type { AdmissionPlugin } from './admission/index.ts';
 import { namespaceLifecycle } from './admission/namespace-lifecycle.ts';
 import { serviceAllocation } from './admission/service-allocation.ts';
 import { resourceQuotaFor } from './admission/resource-quota.ts';
+import { limitRangerFor } from './admission/limit-range.ts';
 import { writeError } from './codec.ts';
 import type { ServerServices } from './handlers/context.ts';
 import { route } from './router.ts';
@@ -80,6 +81,7 @@ export async function startApiServer(config: ApiServerConfig): Promise<ApiServer
     namespaceLifecycle(getNamespace),
     defaultTolerationSeconds(),
     defaultStorageClass(() => cache.list(storageClasses.storage, `/registry/${storageClasses.storage}/`)),
+    limitRangerFor(storeFor),
     resourceQuotaFor(storeFor),
     serviceAllocation({
       serviceCIDR: config.serviceCIDR ?? '10.43.0.0/16',
