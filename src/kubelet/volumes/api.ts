@@ -11,6 +11,8 @@ import type { ObjectSource } from './projection.ts';
 const CONFIGMAPS = RESOURCES.find((r) => r.group === '' && r.resource === 'configmaps')!;
 const SECRETS = RESOURCES.find((r) => r.group === '' && r.resource === 'secrets')!;
 const SERVICES = RESOURCES.find((r) => r.group === '' && r.resource === 'services')!;
+const PVCS = RESOURCES.find((r) => r.group === '' && r.resource === 'persistentvolumeclaims')!;
+const PVS = RESOURCES.find((r) => r.group === '' && r.resource === 'persistentvolumes')!;
 
 let allocatable: Allocatable | undefined;
 export function nodeAllocatable(rootDir: string): Allocatable {
@@ -35,11 +37,13 @@ async function getOrUndefined(client: Client, r: typeof CONFIGMAPS, ns: string, 
   }
 }
 
-/** ConfigMaps and Secrets of one namespace, read through the API. */
+/** ConfigMaps, Secrets and claims of one namespace (and PVs), read through the API. */
 export function apiObjects(client: Client, ns: string): ObjectSource {
   return {
     configMap: (name) => getOrUndefined(client, CONFIGMAPS, ns, name),
     secret: (name) => getOrUndefined(client, SECRETS, ns, name),
+    claim: (name) => getOrUndefined(client, PVCS, ns, name),
+    volume: (name) => getOrUndefined(client, PVS, '', name),
   };
 }
 

@@ -1,12 +1,14 @@
 // A pod's volumes on this node: each is prepared under
 // <root>/pods/<uid>/volumes/<plugin>/<name> before the containers start (API
-// data volumes are re-projected on every setup, so running pods see updates),
+// data volumes are re-projected on every setup, so running pods see updates;
+// claims resolve to their bound PV's directory: claims.ts),
 // and each container's volumeMounts become CRI mounts (subPath, readOnly).
 import { realpathSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeAtomic } from './atomic-writer.ts';
 import { checkHostPath, setupEmptyDir, teardownPodDir } from './host.ts';
 import { volumePayload } from './projection.ts';
+import { releaseClaims, setupClaim } from './claims.ts';
 import type { ObjectSource } from './projection.ts';
 import type { Allocatable } from './downward.ts';
 import { expand } from '../spec.ts';
@@ -52,6 +54,10 @@ export async function setupVolumes(pod: any, rootDir: string, src: ObjectSource,
       if (v.hostPath) {
         checkHostPath(v.hostPath.path, v.hostPath.type);
         volumes.set(v.name, { path: v.hostPath.path, readOnly: false });
+        continue;
+      }
+      if (v.persistentVolumeClaim) {
+        volumes.set(v.name, await setupClaim(pod, v, src));
         continue;
       }
       const plugin = PLUGINS.find(([field]) => v[field]);
@@ -107,5 +113,6 @@ export function containerMounts(c: any, volumes: Map<string, PreparedVolume>, en
 }
 
 export async function teardownVolumes(rootDir: string, uid: string): Promise<void> {
+  releaseClaims(uid);
   await teardownPodDir(podDir(rootDir, uid));
 }

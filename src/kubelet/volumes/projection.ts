@@ -78,6 +78,10 @@ export function downwardPayload(pod: any, items: any[] | undefined, defaultMode:
 export interface ObjectSource {
   configMap(name: string): Promise<any | undefined>;
   secret(name: string): Promise<any | undefined>;
+  /** A PersistentVolumeClaim of the pod's namespace (persistentVolumeClaim volumes). */
+  claim?(name: string): Promise<any | undefined>;
+  /** A PersistentVolume, by name. */
+  volume?(name: string): Promise<any | undefined>;
 }
 
 export function notFound(kind: 'configmap' | 'secret', name: string): Error {
