@@ -25,6 +25,7 @@ import { containerMounts, hasRefreshableVolumes, setupVolumes, teardownVolumes }
 import type { PreparedVolume } from './volumes/index.ts';
 import type { ObjectSource } from './volumes/projection.ts';
 import { apiObjects, nodeAllocatable, podServiceList } from './volumes/api.ts';
+import { ensureImageExists, imagePullSources } from './images.ts';
 
 export interface WorkerContext {
   client: Client;
@@ -246,33 +247,16 @@ export class PodWorker {
     this.pod = updated;
   }
 
-  /** Pulls the image as the container's imagePullPolicy says; undefined (and a waiting reason) on failure. */
+  /** Pulls the image as the container's imagePullPolicy says (with the pod's pull secrets); undefined (and a waiting reason) on failure. */
   private async ensureImage(c: any, sbConfig: any): Promise<string | undefined> {
-    const policy = c.imagePullPolicy ?? (/:latest$|^[^:]*$/.test(c.image.split('/').pop() ?? '') ? 'Always' : 'IfNotPresent');
-    const present = await this.ctx.cri.imageStatus(c.image);
-    if (present && policy !== 'Always') return present.id;
-    if (policy === 'Never') {
-      this.waiting.set(c.name, { reason: 'ErrImageNeverPull', message: `Container image "${c.image}" is not present with pull policy of Never` });
-      return undefined;
-    }
-    const key = `${this.uid}/${c.image}`;
-    const now = Date.now();
-    if (this.ctx.pullBackoff.inBackoffSince(key, now - 1)) {
-      this.waiting.set(c.name, { reason: 'ImagePullBackOff', message: `Back-off pulling image "${c.image}"` });
-      this.wakeAt = now + this.ctx.pullBackoff.remaining(key, now);
-      return undefined;
-    }
-    try {
-      const ref = await this.ctx.cri.pullImage(c.image, sbConfig);
-      this.ctx.pullBackoff.reset(key);
-      return ref;
-    } catch (err) {
-      this.ctx.pullBackoff.next(key, now);
-      this.wakeAt = now + this.ctx.pullBackoff.get(key);
-      this.waiting.set(c.name, { reason: 'ErrImagePull', message: grpcMessage(err) });
-      this.ctx.log('image pull failed', { pod: this.key, image: c.image, error: grpcMessage(err) });
-      return undefined;
-    }
+    const r = await ensureImageExists({
+      cri: this.ctx.cri, backoff: this.ctx.pullBackoff, log: this.ctx.log, errorText: grpcMessage,
+      secrets: imagePullSources(this.ctx.client, this.pod.metadata.namespace), event: (type, reason, message) => this.event(type, reason, message),
+    }, this.pod, c, sbConfig);
+    if ('imageRef' in r) return r.imageRef;
+    this.waiting.set(c.name, r.waiting);
+    if (r.retryInMs !== undefined) this.wakeIn(r.retryInMs);
+    return undefined;
   }
 
   private async start(c: any, attempt: number, sandboxId: string, sbConfig: any, ips: string[]): Promise<void> {

@@ -175,8 +175,9 @@ export class CriClient {
     return out.image && out.image.id ? out.image : undefined;
   }
 
-  async pullImage(image: string, sandboxConfig?: unknown): Promise<string> {
-    return (await this.call<{ imageRef: string }>('images', 'PullImage', { image: { image }, sandboxConfig }, 300_000)).imageRef;
+  /** auth: registry credentials (username/password or auth), from the pod's pull secrets. */
+  async pullImage(image: string, sandboxConfig?: unknown, auth?: { username?: string; password?: string; auth?: string }): Promise<string> {
+    return (await this.call<{ imageRef: string }>('images', 'PullImage', { image: { image }, sandboxConfig, ...(auth ? { auth } : {}) }, 300_000)).imageRef;
   }
 
   async listImages(): Promise<{ id: string; repoTags: string[] }[]> {
