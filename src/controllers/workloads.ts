@@ -8,6 +8,7 @@ import { Controller, runGroup } from '../client/controller.ts';
 import { createRecorder } from '../client/events.ts';
 import { ReplicaSetController } from './replicaset/index.ts';
 import { DeploymentController } from './deployment/index.ts';
+import { StatefulSetController } from './statefulset/index.ts';
 
 const find = (group: string, resource: string) => RESOURCES.find((r) => r.group === group && r.resource === resource)!;
 
@@ -18,6 +19,11 @@ export function createWorkloadControllers(client: Client, log: (m: string, f?: R
   const rcs = new Informer(client, find('', 'replicationcontrollers'), { indexers, log });
   const deployments = new Informer(client, find('apps', 'deployments'), { indexers, log });
   const informers = [pods, replicaSets, rcs, deployments];
+  // StatefulSets: claims and controller revisions are read from caches too.
+  const statefulSets = new Informer(client, find('apps', 'statefulsets'), { indexers, log });
+  const pvcs = new Informer(client, find('', 'persistentvolumeclaims'), { indexers, log });
+  const controllerRevisions = new Informer(client, find('apps', 'controllerrevisions'), { indexers, log });
+  informers.push(statefulSets, pvcs, controllerRevisions);
 
   const rsReconciler = new ReplicaSetController({ client, resource: find('apps', 'replicasets'), owners: replicaSets, pods, recorder: createRecorder(client, 'replicaset-controller', { log }) });
   const rcReconciler = new ReplicaSetController({ client, resource: find('', 'replicationcontrollers'), owners: rcs, pods, recorder: createRecorder(client, 'replication-controller', { log }) });
@@ -38,9 +44,20 @@ export function createWorkloadControllers(client: Client, log: (m: string, f?: R
     update: (_o, rs) => { for (const k of dReconciler.ownersOfReplicaSet(rs)) dController.queue.add(k); },
     delete: (rs) => { for (const k of dReconciler.ownersOfReplicaSet(rs)) dController.queue.add(k); },
   });
-  const controllers = [rsController, rcController, dController];
+  const stsReconciler = new StatefulSetController({
+    client, sets: statefulSets, pods, claims: pvcs, revisions: controllerRevisions, recorder: createRecorder(client, 'statefulset-controller', { log }),
+  });
+  const stsController = new Controller(stsReconciler, { workers: 4, log }).watch(statefulSets)
+    .watch(controllerRevisions, (r) => stsReconciler.setsOfRevision(r));
+  pods.on({
+    add: (p) => { for (const k of stsReconciler.setsOfPod(p)) stsController.queue.add(k); },
+    update: (o, p) => { for (const k of new Set([...stsReconciler.setsOfPod(o), ...stsReconciler.setsOfPod(p)])) stsController.queue.add(k); },
+    delete: (p) => { for (const k of stsReconciler.setsOfPod(p)) stsController.queue.add(k); },
+  });
+
+  const controllers = [rsController, rcController, dController, stsController];
   return {
-    names: ['replicaset', 'replicationcontroller', 'deployment'],
+    names: ['replicaset', 'replicationcontroller', 'deployment', 'statefulset'],
     ...runGroup(informers, controllers),
   };
 }
