@@ -52,6 +52,8 @@ export interface ClusterOptions {
   port?: number;
   /** Give the controllers a clock the test moves with setClockOffset(). */
   clock?: boolean;
+  /** Where the server listens (default 127.0.0.1; 0.0.0.0 lets a test's second network namespace reach it). */
+  bindAddress?: string;
 }
 
 async function waitReady(kubeconfig: string, proc: ChildProcess, logs: () => string, timeoutMs = 30_000): Promise<void> {
@@ -101,7 +103,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
   let proc!: ChildProcess;
   const launch = async () => {
     rmSync(kubeconfig, { force: true });
-    proc = spawn(K8TS, ['server', '--data-dir', dataDir, '--https-listen-port', String(port), '--bind-address', '127.0.0.1', ...(opts.agent ? [] : ['--disable-agent']), ...(opts.extraArgs ?? [])], {
+    proc = spawn(K8TS, ['server', '--data-dir', dataDir, '--https-listen-port', String(port), '--bind-address', opts.bindAddress ?? '127.0.0.1', ...(opts.agent ? [] : ['--disable-agent']), ...(opts.extraArgs ?? [])], {
       // Its own process group, so that stop() can take down the components
       // it spawned even when the server itself was killed with SIGKILL.
       detached: true,
