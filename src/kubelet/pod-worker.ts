@@ -9,15 +9,22 @@ import { resolve } from 'node:path';
 import type { Client } from '../client/rest.ts';
 import { PODS } from '../hollow/pods.ts';
 import type { CriClient, CriContainerStatus } from './cri/client.ts';
-import { isNotFound } from './cri/client.ts';
 import type { Backoff } from './backoff.ts';
 import { goDuration } from './backoff.ts';
-import { containerConfig, podCgroup, podLogDir, sandboxConfig, LABEL_POD_UID, LABEL_CONTAINER_NAME } from './spec.ts';
+import { containerConfig, podCgroup, podLogDir, sandboxConfig } from './spec.ts';
 import type { SandboxOptions } from './spec.ts';
 import { podStatus } from './status.ts';
 import type { PodRuntimeView, Waiting } from './status.ts';
 import { removeCgroupTree } from './containerd/daemon.ts';
 import { Prober } from './prober.ts';
+import { podCgroupCandidates, podResourceConfig } from './qos.ts';
+import { applyPodCgroup } from './cgroups.ts';
+import { killContainer, podGracePeriod, stopPod } from './termination.ts';
+import type { KillContext } from './termination.ts';
+import { runHook } from './hooks.ts';
+import { formatPod } from './messages.ts';
+import { runtimeView } from './runtime-view.ts';
+import type { RuntimeView } from './runtime-view.ts';
 import { createRecorder } from '../client/events.ts';
 import type { Recorder } from '../client/events.ts';
 import { resolveEnv } from './env.ts';
@@ -77,7 +84,7 @@ export class PodWorker {
   constructor(pod: any, ctx: WorkerContext) {
     this.pod = pod;
     this.ctx = ctx;
-    this.prober = new Prober(ctx.cri, ctx.log);
+    this.prober = new Prober({ cri: ctx.cri, log: ctx.log, event: (type, reason, message) => this.event(type, reason, message) });
   }
 
   get key(): string {
@@ -138,34 +145,12 @@ export class PodWorker {
     return true;
   }
 
-  private async view(): Promise<{ sandboxes: any[]; instances: Map<string, CriContainerStatus[]>; ips: string[]; ready: boolean }> {
-    const { items } = await this.ctx.cri.listPodSandbox({ labelSelector: { [LABEL_POD_UID]: this.uid } });
-    const sandboxes = items.sort((a, b) => b.metadata.attempt - a.metadata.attempt);
-    const containers = await this.ctx.cri.listContainers({ labelSelector: { [LABEL_POD_UID]: this.uid } });
-    const instances = new Map<string, CriContainerStatus[]>();
-    for (const c of containers) {
-      let s: CriContainerStatus;
-      try {
-        s = await this.ctx.cri.containerStatus(c.id);
-      } catch (err) {
-        if (isNotFound(err)) continue;
-        throw err;
-      }
-      const name = c.labels[LABEL_CONTAINER_NAME] ?? c.metadata.name;
-      if (!instances.has(name)) instances.set(name, []);
-      instances.get(name)!.push(s);
-    }
-    for (const list of instances.values()) list.sort((a, b) => b.metadata.attempt - a.metadata.attempt || Number(BigInt(b.createdAt) - BigInt(a.createdAt)));
-    const live = sandboxes[0]?.state === 'SANDBOX_READY' ? sandboxes[0] : undefined;
-    let ips: string[] = [];
-    if (live) {
-      if (this.pod.spec.hostNetwork) ips = [this.ctx.hostIP];
-      else {
-        const st = await this.ctx.cri.podSandboxStatus(live.id);
-        ips = [st.network?.ip, ...(st.network?.additionalIps ?? []).map((x) => x.ip)].filter((x): x is string => !!x);
-      }
-    }
-    return { sandboxes, instances, ips, ready: !!live };
+  private view(): Promise<RuntimeView> {
+    return runtimeView(this.ctx.cri, this.pod, this.ctx.hostIP);
+  }
+
+  private get killer(): KillContext {
+    return { cri: this.ctx.cri, log: this.ctx.log, event: (type, reason, message) => this.event(type, reason, message) };
   }
 
   /** One step toward the spec, then a status report. */
@@ -187,6 +172,9 @@ export class PodWorker {
     if (!sandboxId) {
       if (v.sandboxes.length) await this.stopAll(v, 0, true);
       mkdirSync(podLogDir(this.ctx.sandbox.logRoot, this.pod), { recursive: true });
+      const cgroup = podCgroup(this.ctx.sandbox.cgroupRoot, this.pod);
+      const unset = applyPodCgroup(cgroup, podResourceConfig(this.pod));
+      if (unset.length) this.ctx.log('pod cgroup settings not applied', { pod: this.key, cgroup, failed: unset });
       sandboxId = await this.ctx.cri.runPodSandbox(sbConfig);
       this.ctx.log('pod sandbox started', { pod: this.key, sandbox: sandboxId });
       v = await this.view();
@@ -210,10 +198,13 @@ export class PodWorker {
           await this.restart(c, latest, list, sandboxId, sbConfig, v.ips);
         } else if (latest.state === 'CONTAINER_RUNNING') {
           this.waiting.delete(c.name);
-          await this.prober.probe(this.pod, c, latest, v.ips[0] ?? '');
-          if (this.prober.livenessFailed(c.name)) {
-            this.ctx.log('container failed liveness probe, will be restarted', { pod: this.key, container: c.name });
-            await this.ctx.cri.stopContainer(latest.id, this.pod.spec.terminationGracePeriodSeconds ?? 30);
+          const failed = await this.prober.probe(this.pod, c, latest, v.ips[0] ?? '');
+          if (failed) {
+            await killContainer(this.killer, {
+              pod: this.pod, container: c, status: latest, podIP: v.ips[0] ?? '',
+              gracePeriod: failed.gracePeriod ?? this.pod.spec.terminationGracePeriodSeconds ?? 30,
+              message: `Container ${c.name} failed ${failed.kind} probe, will be restarted`,
+            });
             this.prober.forget(c.name);
           }
         }
@@ -231,7 +222,7 @@ export class PodWorker {
 
   private async report(v: { ready: boolean; ips: string[]; instances: Map<string, CriContainerStatus[]> }): Promise<any> {
     const view: PodRuntimeView = {
-      sandboxReady: v.ready, podIPs: v.ips, hostIP: this.ctx.hostIP, instances: v.instances, waiting: this.waiting, readiness: this.prober.readiness,
+      sandboxReady: v.ready, podIPs: v.ips, hostIP: this.ctx.hostIP, instances: v.instances, waiting: this.waiting, readiness: this.prober.readiness, started: this.prober.started,
     };
     const status = podStatus(this.pod, view, this.ctx.now());
     await this.post(status);
@@ -280,15 +271,31 @@ export class PodWorker {
       id = await this.ctx.cri.createContainer(sandboxId, containerConfig(this.pod, c, attempt, image, ips[0] ?? '', this.ctx.hostIP, extra), sbConfig);
     } catch (err) {
       this.waiting.set(c.name, { reason: 'CreateContainerError', message: grpcMessage(err) });
+      this.event('Warning', 'Failed', `Error: ${grpcMessage(err)}`);
       return;
     }
+    this.event('Normal', 'Created', `Created container: ${c.name}`);
     try {
       await this.ctx.cri.startContainer(id);
-      this.waiting.delete(c.name);
-      this.ctx.log('container started', { pod: this.key, container: c.name, attempt });
     } catch (err) {
       this.waiting.set(c.name, { reason: 'RunContainerError', message: grpcMessage(err) });
+      this.event('Warning', 'Failed', `Error: ${grpcMessage(err)}`);
+      return;
     }
+    this.event('Normal', 'Started', `Started container ${c.name}`);
+    this.waiting.delete(c.name);
+    this.ctx.log('container started', { pod: this.key, container: c.name, attempt });
+    if (c.lifecycle?.postStart) await this.postStart(c, id, ips[0] ?? '');
+  }
+
+  /** Runs the postStart hook; a failed hook kills the container, which then restarts as its policy says. */
+  private async postStart(c: any, id: string, podIP: string): Promise<void> {
+    const failure = await runHook(c.lifecycle.postStart, { cri: this.ctx.cri, pod: this.pod, container: c, containerId: id, podIP }, 600);
+    if (!failure) return;
+    this.event('Warning', 'FailedPostStartHook', failure);
+    this.ctx.log('postStart hook failed', { pod: this.key, container: c.name, error: failure });
+    await killContainer(this.killer, { pod: this.pod, container: c, status: { id }, podIP, gracePeriod: podGracePeriod(this.pod), message: 'FailedPostStartHook' });
+    this.waiting.set(c.name, { reason: 'PostStartHookError', message: failure });
   }
 
   private async restart(c: any, latest: CriContainerStatus, list: CriContainerStatus[], sandboxId: string, sbConfig: any, ips: string[]): Promise<void> {
@@ -301,6 +308,7 @@ export class PodWorker {
         message: `back-off ${goDuration(this.ctx.restartBackoff.get(key))} restarting failed container=${c.name} pod=${p.name}_${p.namespace}(${p.uid})`,
       });
       this.wakeAt = Date.now() + this.ctx.restartBackoff.remaining(key, finished);
+      this.event('Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${formatPod(this.pod)}`);
       return;
     }
     this.ctx.restartBackoff.next(key, finished);
@@ -309,15 +317,9 @@ export class PodWorker {
     await this.start(c, latest.metadata.attempt + 1, sandboxId, sbConfig, ips);
   }
 
-  /** Stops every container (within gracePeriod seconds) and the sandbox; with remove, deletes them too. */
-  private async stopAll(v: { sandboxes: any[]; instances: Map<string, CriContainerStatus[]> }, gracePeriod: number, remove: boolean): Promise<void> {
-    const all = [...v.instances.values()].flat();
-    await Promise.all(all.filter((c) => c.state === 'CONTAINER_RUNNING' || c.state === 'CONTAINER_CREATED')
-      .map((c) => this.ctx.cri.stopContainer(c.id, gracePeriod).catch((err) => { if (!isNotFound(err)) throw err; })));
-    for (const s of v.sandboxes) await this.ctx.cri.stopPodSandbox(s.id).catch((err) => { if (!isNotFound(err)) throw err; });
-    if (!remove) return;
-    for (const c of all) await this.ctx.cri.removeContainer(c.id).catch((err) => { if (!isNotFound(err)) throw err; });
-    for (const s of v.sandboxes) await this.ctx.cri.removePodSandbox(s.id).catch((err) => { if (!isNotFound(err)) throw err; });
+  /** Stops every container (each within gracePeriod seconds, after its preStop hook) and the sandbox; with remove, deletes them too. */
+  private stopAll(v: RuntimeView, gracePeriod: number, remove: boolean): Promise<void> {
+    return stopPod(this.killer, this.pod, v, gracePeriod, remove);
   }
 
   /** Kills the pod (graceful stop, then removal of containers, sandbox, cgroup and logs). */
@@ -325,7 +327,7 @@ export class PodWorker {
     this.terminated = true;
     const v = await this.view();
     await this.stopAll(v, gracePeriod, true);
-    removeCgroupTree(podCgroup(this.ctx.sandbox.cgroupRoot, this.uid));
+    for (const cg of podCgroupCandidates(this.ctx.sandbox.cgroupRoot, this.uid)) removeCgroupTree(cg);
     await teardownVolumes(this.rootDir, this.uid).catch((err) => this.ctx.log('could not tear down volumes', { pod: this.key, error: String(err) }));
     this.volumes = undefined;
     rmSync(podLogDir(this.ctx.sandbox.logRoot, this.pod), { recursive: true, force: true });
@@ -336,8 +338,7 @@ export class PodWorker {
 
   /** The graceful delete: the pod object goes once its containers are gone. */
   async finishDeletion(): Promise<void> {
-    const grace = this.pod.metadata.deletionGracePeriodSeconds ?? this.pod.spec.terminationGracePeriodSeconds ?? 30;
-    await this.kill(grace);
+    await this.kill(podGracePeriod(this.pod));
     try {
       await this.ctx.client.delete(PODS, this.pod.metadata.namespace, this.pod.metadata.name, { gracePeriodSeconds: 0, preconditions: { uid: this.uid } });
     } catch (err) {

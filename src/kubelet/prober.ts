@@ -1,121 +1,114 @@
-// Readiness and liveness probes (exec through CRI ExecSync, httpGet and
-// tcpSocket from the node to the pod IP) with upstream's timing fields:
-// initialDelaySeconds, periodSeconds, timeoutSeconds, successThreshold and
-// failureThreshold. Readiness starts out false when a probe is defined.
-import { request } from 'node:http';
-import { connect } from 'node:net';
+// Startup, readiness and liveness probes with upstream's semantics: each
+// probe waits initialDelaySeconds after the container started, runs every
+// periodSeconds with timeoutSeconds, and flips its result only after
+// successThreshold successes or failureThreshold failures in a row.
+// Readiness starts false and liveness true; while a startup probe has not
+// succeeded, the other two do not run and the container is not started.
+// Every failed run records an Unhealthy event; a liveness or startup
+// failure that reaches its threshold asks the worker to kill the container.
 import type { CriClient, CriContainerStatus } from './cri/client.ts';
+import { runProbe } from './probe-handlers.ts';
+import type { ProbeOutcome, ProbeResult } from './probe-handlers.ts';
+
+export type ProbeKind = 'startup' | 'readiness' | 'liveness';
 
 interface ProbeState {
-  lastAt: number;
-  successes: number;
-  failures: number;
   containerId: string;
+  lastAt: number;
+  run: number;
+  last?: ProbeResult;
+  /** After a kill was asked for: no more runs for this container instance. */
+  hold: boolean;
 }
 
-export type ProbeResult = 'success' | 'failure';
-
-function resolvePort(port: number | string, c: any): number {
-  if (typeof port === 'number') return port;
-  const named = (c.ports ?? []).find((p: any) => p.name === port);
-  return named ? named.containerPort : Number(port);
+export interface ProbeKill {
+  kind: 'liveness' | 'startup';
+  /** The probe's own terminationGracePeriodSeconds, when it sets one. */
+  gracePeriod?: number;
 }
 
-export async function runProbe(cri: CriClient, probe: any, c: any, containerId: string, podIP: string): Promise<ProbeResult> {
-  const timeout = (probe.timeoutSeconds ?? 1) * 1000;
-  if (probe.exec) {
-    try {
-      const r = await cri.execSync(containerId, probe.exec.command ?? [], probe.timeoutSeconds ?? 1);
-      return r.exitCode === 0 ? 'success' : 'failure';
-    } catch {
-      return 'failure';
-    }
-  }
-  if (probe.httpGet) {
-    const g = probe.httpGet;
-    return new Promise((done) => {
-      const req = request({
-        host: g.host || podIP, port: resolvePort(g.port, c), path: g.path ?? '/', method: 'GET', timeout,
-        headers: Object.fromEntries((g.httpHeaders ?? []).map((h: any) => [h.name, h.value])),
-      }, (res) => {
-        res.resume();
-        const code = res.statusCode ?? 0;
-        done(code >= 200 && code < 400 ? 'success' : 'failure');
-      });
-      req.on('timeout', () => req.destroy(new Error('timeout')));
-      req.on('error', () => done('failure'));
-      req.end();
-    });
-  }
-  if (probe.tcpSocket) {
-    return new Promise((done) => {
-      const s = connect({ host: probe.tcpSocket.host || podIP, port: resolvePort(probe.tcpSocket.port, c), timeout });
-      s.once('connect', () => { s.destroy(); done('success'); });
-      s.once('timeout', () => { s.destroy(); done('failure'); });
-      s.once('error', () => done('failure'));
-    });
-  }
-  return 'success';
+export type ProbeRunner = (probe: any, c: any, containerId: string, podIP: string) => Promise<ProbeOutcome>;
+
+export interface ProberOptions {
+  cri?: CriClient;
+  /** Replaces the real handlers (tests). */
+  run?: ProbeRunner;
+  log?: (msg: string, fields?: Record<string, unknown>) => void;
+  event?: (type: 'Normal' | 'Warning', reason: string, message: string) => void;
+  now?: () => number;
+}
+
+const KIND_NAME: Record<ProbeKind, string> = { startup: 'Startup', readiness: 'Readiness', liveness: 'Liveness' };
+
+function probeOf(c: any, kind: ProbeKind): any {
+  return kind === 'startup' ? c.startupProbe : kind === 'readiness' ? c.readinessProbe : c.livenessProbe;
 }
 
 export class Prober {
+  /** Published readiness per container name (false until the probe passes). */
   readonly readiness = new Map<string, boolean>();
+  /** Published startup result per container name (true when there is no startup probe). */
+  readonly started = new Map<string, boolean>();
   private readonly states = new Map<string, ProbeState>();
-  private readonly livenessFailures = new Set<string>();
-  private readonly cri: CriClient;
-  private readonly log: (msg: string, fields?: Record<string, unknown>) => void;
+  private readonly run: ProbeRunner;
+  private readonly opts: ProberOptions;
 
-  constructor(cri: CriClient, log: (msg: string, fields?: Record<string, unknown>) => void) {
-    this.cri = cri;
-    this.log = log;
+  constructor(opts: ProberOptions) {
+    this.opts = opts;
+    this.run = opts.run ?? ((probe, c, id, ip) => runProbe(opts.cri!, probe, c, id, ip));
   }
 
-  /** Runs whichever probes of the container are due. */
-  async probe(pod: any, c: any, running: CriContainerStatus, podIP: string): Promise<void> {
+  private now(): number {
+    return this.opts.now?.() ?? Date.now();
+  }
+
+  /** Runs the container's due probes; returns the kill a failed liveness or startup probe asks for. */
+  async probe(pod: any, c: any, running: CriContainerStatus, podIP: string): Promise<ProbeKill | undefined> {
     const startedMs = Number(BigInt(running.startedAt || '0') / 1_000_000n);
-    for (const [kind, probe] of [['readiness', c.readinessProbe], ['liveness', c.livenessProbe]] as const) {
+    if (!c.startupProbe) this.started.set(c.name, true);
+    for (const kind of ['startup', 'readiness', 'liveness'] as const) {
+      const probe = probeOf(c, kind);
       if (!probe) continue;
       const key = `${kind}/${c.name}`;
       let st = this.states.get(key);
       if (!st || st.containerId !== running.id) {
-        st = { lastAt: 0, successes: 0, failures: 0, containerId: running.id };
+        st = { containerId: running.id, lastAt: 0, run: 0, hold: false };
         this.states.set(key, st);
         if (kind === 'readiness') this.readiness.set(c.name, false);
+        if (kind === 'startup') this.started.set(c.name, false);
       }
-      const now = Date.now();
+      const started = this.started.get(c.name) ?? true;
+      if (st.hold || (kind === 'startup' ? started : !started)) continue;
+      const now = this.now();
       if (now - startedMs < (probe.initialDelaySeconds ?? 0) * 1000) continue;
-      if (now - st.lastAt < (probe.periodSeconds ?? 10) * 1000) continue;
+      if (st.lastAt && now - st.lastAt < (probe.periodSeconds ?? 10) * 1000) continue;
       st.lastAt = now;
-      const result = await runProbe(this.cri, probe, c, running.id, podIP);
-      if (result === 'success') {
-        st.successes++;
-        st.failures = 0;
-      } else {
-        st.failures++;
-        st.successes = 0;
-      }
-      if (kind === 'readiness') {
-        if (st.successes >= (probe.successThreshold ?? 1)) this.readiness.set(c.name, true);
-        if (st.failures >= (probe.failureThreshold ?? 3)) this.readiness.set(c.name, false);
-      } else if (st.failures >= (probe.failureThreshold ?? 3)) {
-        this.livenessFailures.add(c.name);
-        this.log('liveness probe failed', { pod: `${pod.metadata.namespace}/${pod.metadata.name}`, container: c.name });
+      const { result, output } = await this.run(probe, c, running.id, podIP);
+      if (result === 'failure') this.opts.event?.('Warning', 'Unhealthy', `${KIND_NAME[kind]} probe failed: ${output}`);
+      st.run = st.last === result ? st.run + 1 : 1;
+      st.last = result;
+      if (result === 'failure' ? st.run < (probe.failureThreshold ?? 3) : st.run < (probe.successThreshold ?? 1)) continue;
+      if (kind === 'readiness') this.readiness.set(c.name, result === 'success');
+      else if (kind === 'startup' && result === 'success') this.started.set(c.name, true);
+      else if (result === 'failure') {
+        st.hold = true;
+        this.opts.log?.(`${kind} probe failed`, { pod: `${pod.metadata.namespace}/${pod.metadata.name}`, container: c.name, output });
+        return { kind, ...(probe.terminationGracePeriodSeconds !== undefined ? { gracePeriod: probe.terminationGracePeriodSeconds } : {}) };
       }
     }
+    return undefined;
   }
 
   /** The shortest period of any probe: how often the worker should look again. */
   static periodMs(pod: any): number | undefined {
-    const periods = (pod.spec.containers ?? []).flatMap((c: any) => [c.readinessProbe, c.livenessProbe]).filter(Boolean).map((p: any) => (p.periodSeconds ?? 10) * 1000);
+    const periods = (pod.spec?.containers ?? []).flatMap((c: any) => [c.startupProbe, c.readinessProbe, c.livenessProbe])
+      .filter(Boolean).map((p: any) => (p.periodSeconds ?? 10) * 1000);
     return periods.length ? Math.min(...periods) : undefined;
   }
 
-  livenessFailed(name: string): boolean {
-    return this.livenessFailures.has(name);
-  }
-
+  /** Drops what is known of a container (it stopped); readiness goes false until a new instance passes. */
   forget(name: string): void {
-    this.livenessFailures.delete(name);
+    if (this.readiness.has(name)) this.readiness.set(name, false);
     for (const k of [...this.states.keys()]) if (k.endsWith(`/${name}`)) this.states.delete(k);
   }
 }

@@ -34,7 +34,7 @@ describe('CRI configs', () => {
     assert.deepEqual(s.metadata, { name: 'web', uid: 'u-1', namespace: 'prod', attempt: 1 });
     assert.equal(s.hostname, 'web');
     assert.equal(s.logDirectory, '/r/logs/prod_web_u-1');
-    assert.equal(s.linux.cgroupParent, '/k8ts/n1/podu-1');
+    assert.equal(s.linux.cgroupParent, '/k8ts/n1/kubepods/besteffort/podu-1');
     assert.deepEqual(s.portMappings, [{ protocol: 'TCP', containerPort: 80, hostPort: 8080, hostIp: '' }]);
     assert.equal(s.labels['io.kubernetes.pod.uid'], 'u-1');
     assert.equal(s.labels.app, 'web');

@@ -3,6 +3,7 @@
 // args, env with $(VAR) expansion and field references, working dir,
 // resources), with the io.kubernetes.* labels the upstream kubelet sets.
 import { milliValue, parseQuantity, unitValue } from '../machinery/quantity.ts';
+import { CPU_PERIOD_US, milliCPUToQuota, milliCPUToShares, podCgroupPath, qosClass } from './qos.ts';
 
 export const LABEL_POD_UID = 'io.kubernetes.pod.uid';
 export const LABEL_POD_NAME = 'io.kubernetes.pod.name';
@@ -20,8 +21,9 @@ export function podLogDir(logRoot: string, pod: any): string {
   return `${logRoot}/${pod.metadata.namespace}_${pod.metadata.name}_${pod.metadata.uid}`;
 }
 
-export function podCgroup(cgroupRoot: string, uid: string): string {
-  return `${cgroupRoot}/pod${uid}`;
+/** The pod's cgroup parent: under its QoS tier, as upstream's cgroupfs driver lays it out. */
+export function podCgroup(cgroupRoot: string, pod: any): string {
+  return podCgroupPath(cgroupRoot, pod.metadata.uid, qosClass(pod));
 }
 
 function dnsConfig(pod: any, o: SandboxOptions): any {
@@ -56,7 +58,7 @@ export function sandboxConfig(pod: any, attempt: number, o: SandboxOptions): any
     labels: { ...(m.labels ?? {}), [LABEL_POD_NAME]: m.name, [LABEL_POD_NAMESPACE]: m.namespace, [LABEL_POD_UID]: m.uid },
     annotations: { ...(m.annotations ?? {}), 'kubernetes.io/config.source': 'api' },
     linux: {
-      cgroupParent: podCgroup(o.cgroupRoot, m.uid),
+      cgroupParent: podCgroup(o.cgroupRoot, pod),
       securityContext: {
         namespaceOptions: { network: pod.spec.hostNetwork ? 'NODE' : 'POD', pid: pod.spec.hostPID ? 'NODE' : pod.spec.shareProcessNamespace ? 'POD' : 'CONTAINER', ipc: pod.spec.hostIPC ? 'NODE' : 'POD' },
         ...(pod.spec.securityContext?.runAsUser !== undefined ? { runAsUser: { value: pod.spec.securityContext.runAsUser } } : {}),
@@ -96,14 +98,15 @@ export function containerEnv(pod: any, c: any, podIP: string, hostIP: string): {
   return [...vars].map(([key, value]) => ({ key, value }));
 }
 
-function resources(c: any): any {
+/** requests and limits as CRI LinuxContainerResources (upstream's generateLinuxContainerResources). */
+export function resources(c: any): any {
   const r = c.resources ?? {};
+  // A limit without a request means request = limit (the API server defaults it so, too).
   const cpuReq = r.requests?.cpu ?? r.limits?.cpu;
-  const shares = cpuReq ? Math.max(2, Math.floor((milliValue(parseQuantity(cpuReq)) * 1024) / 1000)) : 2;
-  const out: any = { cpuShares: shares };
+  const out: any = { cpuShares: milliCPUToShares(cpuReq ? milliValue(parseQuantity(cpuReq)) : 0) };
   if (r.limits?.cpu) {
-    out.cpuPeriod = 100_000;
-    out.cpuQuota = Math.max(1000, Math.floor((milliValue(parseQuantity(r.limits.cpu)) * 100_000) / 1000));
+    out.cpuPeriod = CPU_PERIOD_US;
+    out.cpuQuota = milliCPUToQuota(milliValue(parseQuantity(r.limits.cpu)));
   }
   if (r.limits?.memory) out.memoryLimitInBytes = unitValue(parseQuantity(r.limits.memory));
   return out;

@@ -5,6 +5,7 @@
 import type { CriContainerStatus } from './cri/client.ts';
 import { criTime } from './cri/client.ts';
 import { seconds } from '../hollow/nodes.ts';
+import { qosClass } from './qos.ts';
 
 export interface Waiting {
   reason: string;
@@ -22,6 +23,8 @@ export interface PodRuntimeView {
   waiting: Map<string, Waiting>;
   /** Readiness probe results; a running container without a probe is ready. */
   readiness: Map<string, boolean>;
+  /** Startup probe results; a running container without a startup probe has started. */
+  started?: Map<string, boolean>;
 }
 
 function terminated(s: CriContainerStatus): any {
@@ -41,8 +44,8 @@ export function containerStatus(c: any, view: PodRuntimeView, defaultWaiting: st
   const out: any = { ...base, imageID: latest.imageRef, containerID: `containerd://${latest.id}`, restartCount: latest.metadata.attempt };
   if (latest.state === 'CONTAINER_RUNNING') {
     out.state = { running: { startedAt: criTime(latest.startedAt) } };
-    out.started = true;
-    out.ready = !init && (view.readiness.get(c.name) ?? true);
+    out.started = view.started?.get(c.name) ?? true;
+    out.ready = !init && out.started && (view.readiness.get(c.name) ?? true);
     if (previous?.state === 'CONTAINER_EXITED') out.lastState = { terminated: terminated(previous) };
   } else if (latest.state === 'CONTAINER_EXITED') {
     const w = view.waiting.get(c.name);
@@ -130,6 +133,7 @@ export function podStatus(pod: any, view: PodRuntimeView, now: Date): any {
     hostIP: view.hostIP, hostIPs: [{ ip: view.hostIP }],
     podIP: ip ?? null, podIPs: ip ? view.podIPs.map((i) => ({ ip: i })) : null,
     startTime: pod.status?.startTime ?? t,
+    qosClass: qosClass(pod),
     ...(inits.length ? { initContainerStatuses: initStatuses } : {}),
     containerStatuses: appStatuses,
   };
