@@ -6,7 +6,7 @@
 set -eu
 cd "$(dirname "$(readlink -f "$0")")/.."
 
-packages="ca-certificates git iproute2 iptables etcd-server etcd-client containerd runc containernetworking-plugins docker-registry skopeo busybox-static"
+packages="ca-certificates git iproute2 iptables etcd-server etcd-client containerd runc containernetworking-plugins docker-registry skopeo apache2-utils busybox-static"
 command -v npm >/dev/null 2>&1 || packages="$packages nodejs npm"
 
 missing=""

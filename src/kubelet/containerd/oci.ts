@@ -59,6 +59,11 @@ export function sha256(b: Buffer | string): string {
 export const BUSYBOX_APPLETS = [
   'sh', 'ash', 'sleep', 'echo', 'cat', 'ls', 'wget', 'httpd', 'nc', 'env', 'true', 'false', 'test', '[', 'touch', 'mkdir', 'rm',
   'ps', 'kill', 'date', 'hostname', 'ip', 'ifconfig', 'nslookup', 'ping', 'grep', 'sed', 'head', 'tail', 'wc', 'id', 'sync', 'printf', 'timeout',
+  // kubectl cp runs tar in the container (and test -d); the rest is the everyday shell kit.
+  'tar', 'cp', 'mv', 'ln', 'chmod', 'chown', 'find', 'stat', 'du', 'df', 'dd', 'xargs', 'awk', 'cut', 'sort', 'uniq', 'tr', 'tee',
+  'md5sum', 'sha256sum', 'basename', 'dirname', 'readlink', 'realpath', 'mktemp', 'seq', 'yes', 'uname', 'whoami', 'pwd', 'expr',
+  'base64', 'gzip', 'gunzip', 'zcat', 'free', 'top', 'uptime', 'which', 'rmdir', 'mkfifo', 'nproc', 'pidof', 'killall', 'netstat',
+  'route', 'traceroute', 'telnet', 'vi', 'less', 'diff', 'usleep', 'mount', 'umount', 'od', 'hexdump', 'xxd', 'nsenter', 'setsid', 'tac',
 ];
 
 /** The root filesystem layer: /bin/busybox, its applets as symlinks, and the usual empty directories. */
@@ -130,6 +135,11 @@ export function imageLayout(layer: Buffer, images: ImageSpec[]): Buffer {
 
 export const PAUSE_IMAGE = 'k8ts.local/pause:1';
 export const BUSYBOX_IMAGE = 'k8ts.local/busybox:1';
+
+/** One busybox-based image alone in its layout (what skopeo copies to a registry). */
+export function singleImage(spec: ImageSpec, busyboxPath = '/bin/busybox'): Buffer {
+  return imageLayout(busyboxLayer(readFileSync(busyboxPath)), [spec]);
+}
 
 /** The two images every k8ts node has: the sandbox (pause) image and busybox for workloads and tests. */
 export function defaultImages(busyboxPath = '/bin/busybox'): Buffer {
