@@ -2,6 +2,9 @@
 // authorization → the verb handlers, which run admission and validation
 // before the registry writes to storage. Only this component touches storage.
 import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createHttpServer } from 'node:http';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import type { Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -48,6 +51,8 @@ export interface ApiServerConfig {
 export interface ApiServer {
   readonly port: number;
   readonly services: ServerServices;
+  /** For clients in this process: in-memory connections into the same handler chain, and the token they authenticate with. */
+  readonly loopback: { token: string; connect(serverSide: Duplex): void };
   close(): Promise<void>;
 }
 
@@ -111,20 +116,29 @@ export async function startApiServer(config: ApiServerConfig): Promise<ApiServer
   await ensureSystemNamespaces(storeFor(namespaces));
   await ensureDefaultStorageClass(storeFor(storageClasses));
 
+  const handler = (authenticator: Authenticator) => (req: IncomingMessage, res: ServerResponse) => {
+    route(req, res, { services: serverServices, authenticator, log, port: () => port, kubeletClient: config.kubeletClient, join: config.join })
+      .catch((err) => {
+        const code = (err as any)?.status?.code;
+        if (code === undefined || code >= 500) log('request failed', { method: req.method, url: req.url, error: String((err as Error)?.stack ?? err) });
+        writeError(res, err);
+      });
+  };
   const server: Server = createHttpsServer({
     key: config.tls.keyPem,
     cert: config.tls.certPem,
     ca: config.tls.clientCaPem,
     requestCert: true,
     rejectUnauthorized: false,
-  }, (req: IncomingMessage, res: ServerResponse) => {
-    route(req, res, { services: serverServices, authenticator: config.authenticator, log, port: () => port, kubeletClient: config.kubeletClient, join: config.join })
-      .catch((err) => {
-        const code = (err as any)?.status?.code;
-        if (code === undefined || code >= 500) log('request failed', { method: req.method, url: req.url, error: String((err as Error)?.stack ?? err) });
-        writeError(res, err);
-      });
-  });
+  }, handler(config.authenticator));
+  // Upstream's loopback identity: a random token, good only on in-memory connections.
+  const loopbackToken = randomBytes(32).toString('base64url');
+  const loopbackUser = { username: 'system:apiserver', uid: randomUUID(), groups: ['system:masters', 'system:authenticated'] };
+  const loopbackServer = createHttpServer(handler({
+    authenticate: (req) => (req.headers.authorization === `Bearer ${loopbackToken}` ? loopbackUser : config.authenticator.authenticate(req)),
+    authenticateToken: (t) => (t === loopbackToken ? loopbackUser : config.authenticator.authenticateToken(t)),
+  }));
+  loopbackServer.requestTimeout = 0;
   server.keepAliveTimeout = 65_000;
   server.requestTimeout = 0; // watches stream for minutes
 
@@ -144,9 +158,11 @@ export async function startApiServer(config: ApiServerConfig): Promise<ApiServer
   return {
     port,
     services: serverServices,
+    loopback: { token: loopbackToken, connect: (serverSide) => { loopbackServer.emit('connection', serverSide); } },
     async close() {
       cache.stop();
       server.closeAllConnections();
+      loopbackServer.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

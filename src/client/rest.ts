@@ -1,11 +1,16 @@
 // The typed client every component uses to reach the apiserver: JSON over
 // HTTPS with client-certificate or bearer-token credentials, kept-alive
 // connections, Status errors decoded into StatusError, and watch streams.
+// Inside the API server's process the same client runs over in-memory
+// connections instead (in-process.ts).
 import { Agent, request } from 'node:https';
+import { request as plainRequest } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import type { ResourceInfo } from '../api/resources.ts';
 import { apiVersionOf } from '../api/resources.ts';
 import { StatusError } from '../machinery/errors.ts';
+import { inProcessSocket } from './in-process.ts';
 
 export interface ClientConfig {
   server: string; // https://host:port
@@ -16,6 +21,8 @@ export interface ClientConfig {
   userAgent?: string;
   /** Per-request timeout for non-watch calls. */
   timeoutMs?: number;
+  /** In process: each request's connection is an in-memory stream handed to the API server (see in-process.ts). */
+  connect?: (serverSide: Duplex) => void;
 }
 
 export interface ListResult<T = any> {
@@ -66,9 +73,12 @@ export class Client {
   }
 
   private open(method: string, path: string, body: string | undefined, headers: Record<string, string>, timeoutMs?: number, agent = this.agent): Promise<IncomingMessage> {
+    const connect = this.config.connect;
+    const send = connect ? plainRequest : request;
+    const transport = connect ? { createConnection: () => inProcessSocket(connect) } : { host: this.url.hostname, port: this.url.port || 443, agent };
     return new Promise((resolve, reject) => {
-      const req = request({
-        host: this.url.hostname, port: this.url.port || 443, path, method, agent,
+      const req = send({
+        ...transport, path, method,
         headers: {
           Accept: 'application/json',
           'User-Agent': this.config.userAgent ?? 'k8ts',
