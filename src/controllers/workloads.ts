@@ -9,6 +9,8 @@ import { createRecorder } from '../client/events.ts';
 import { ReplicaSetController } from './replicaset/index.ts';
 import { DeploymentController } from './deployment/index.ts';
 import { StatefulSetController } from './statefulset/index.ts';
+import { DaemonSetController } from './daemonset/index.ts';
+import { clockFromEnv } from '../client/clock.ts';
 
 const find = (group: string, resource: string) => RESOURCES.find((r) => r.group === group && r.resource === resource)!;
 
@@ -55,9 +57,34 @@ export function createWorkloadControllers(client: Client, log: (m: string, f?: R
     delete: (p) => { for (const k of stsReconciler.setsOfPod(p)) stsController.queue.add(k); },
   });
 
-  const controllers = [rsController, rcController, dController, stsController];
+  // DaemonSets: placement reads nodes; revisions are shared with StatefulSets.
+  const daemonSets = new Informer(client, find('apps', 'daemonsets'), { indexers, log });
+  const nodes = new Informer(client, find('', 'nodes'), { log });
+  informers.push(daemonSets, nodes);
+  const clock = clockFromEnv();
+  const dsReconciler = new DaemonSetController({
+    client, daemonSets, nodes, pods, revisions: controllerRevisions, recorder: createRecorder(client, 'daemonset-controller', { log }), now: () => clock.now(),
+  });
+  const dsController = new Controller(dsReconciler, { workers: 2, log }).watch(daemonSets)
+    .watch(controllerRevisions, (r) => dsReconciler.ownersOf(r)).resyncOnJump(clock, daemonSets);
+  pods.on({
+    add: (p) => { dsReconciler.observePodAdded(p); for (const k of dsReconciler.ownersOf(p)) dsController.queue.add(k); },
+    update: (o, p) => {
+      // A graceful delete starting counts as the deletion (the node may take its time to confirm it).
+      if (p.metadata.deletionTimestamp && !o.metadata.deletionTimestamp) dsReconciler.observePodDeleted(p);
+      for (const k of new Set([...dsReconciler.ownersOf(o), ...dsReconciler.ownersOf(p)])) dsController.queue.add(k);
+    },
+    delete: (p) => { dsReconciler.observePodDeleted(p); for (const k of dsReconciler.ownersOf(p)) dsController.queue.add(k); },
+  });
+  nodes.on({
+    add: (n) => { for (const k of dsReconciler.affectedByNode(undefined, n)) dsController.queue.add(k); },
+    update: (o, n) => { for (const k of dsReconciler.affectedByNode(o, n)) dsController.queue.add(k); },
+    delete: (n) => { for (const k of dsReconciler.affectedByNode(n, undefined)) dsController.queue.add(k); },
+  });
+
+  const controllers = [rsController, rcController, dController, stsController, dsController];
   return {
-    names: ['replicaset', 'replicationcontroller', 'deployment', 'statefulset'],
+    names: ['replicaset', 'replicationcontroller', 'deployment', 'statefulset', 'daemonset'],
     ...runGroup(informers, controllers),
   };
 }
