@@ -1,5 +1,5 @@
 // The kubelet's HTTPS server (upstream's port 10250), which the apiserver
-// calls for pods/log, and for pods/exec, attach and portforward (upgrade
+// calls for pods/log, /stats/summary (stats.ts), and for pods/exec, attach and portforward (upgrade
 // requests, proxied to the runtime's streaming server: streaming.ts). Callers must present a client certificate signed by
 // the client CA (the apiserver's kubelet-client certificate); anything else
 // gets 401. Errors are plain text, as upstream's kubelet writes them, and
@@ -15,6 +15,8 @@ import { readLogs } from './logs.ts';
 import { parseStreamPath, serveStream } from './streaming.ts';
 import type { StreamRuntime } from './streaming.ts';
 import { writeRawError } from './upgrade-proxy.ts';
+import { SUMMARY_PATH, serveSummary } from './stats.ts';
+import type { SummaryProvider } from './stats.ts';
 
 export interface KubeletServerHost {
   /** The pod this kubelet runs under that name, as it last saw it (status included). */
@@ -25,6 +27,8 @@ export interface KubeletServerHost {
   containerStatus(id: string): Promise<{ running: boolean; logPath?: string } | undefined>;
   /** The runtime's streaming URLs (exec, attach, port-forward); without it those requests fail. */
   streams?: StreamRuntime;
+  /** The Summary API's figures (GET /stats/summary); without it that path is not served. */
+  summary?: SummaryProvider;
 }
 
 export interface KubeletServerConfig {
@@ -100,6 +104,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, cfg: KubeletSer
     res.end('ok');
     return;
   }
+  if (url.pathname === SUMMARY_PATH && cfg.host.summary) return serveSummary(res, req.method, url.searchParams, cfg.host.summary);
   if (parseStreamPath(url.pathname)) throw new KubeletHttpError(400, 'Upgrade request required');
   const m = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
   if (!m) throw new KubeletHttpError(404, '404 page not found');
