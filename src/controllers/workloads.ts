@@ -50,7 +50,9 @@ export function createWorkloadControllers(client: Client, log: (m: string, f?: R
     client, sets: statefulSets, pods, claims: pvcs, revisions: controllerRevisions, recorder: createRecorder(client, 'statefulset-controller', { log }),
   });
   const stsController = new Controller(stsReconciler, { workers: 4, log }).watch(statefulSets)
-    .watch(controllerRevisions, (r) => stsReconciler.setsOfRevision(r));
+    .watch(controllerRevisions, (r) => stsReconciler.setsOfRevision(r))
+    // A claim reaching the cache lets the set apply its retention policy to it.
+    .watch(pvcs, (c) => stsReconciler.setsOfClaim(c));
   pods.on({
     add: (p) => { for (const k of stsReconciler.setsOfPod(p)) stsController.queue.add(k); },
     update: (o, p) => { for (const k of new Set([...stsReconciler.setsOfPod(o), ...stsReconciler.setsOfPod(p)])) stsController.queue.add(k); },

@@ -55,6 +55,15 @@ export class StatefulSetController implements Reconciler {
       .map((s) => `${ns}/${s.metadata.name}`);
   }
 
+  /** Set keys a claim event concerns: the sets whose selector matches it (claims carry the selector's labels). */
+  setsOfClaim(claim: any): string[] {
+    const ns = claim.metadata.namespace;
+    return this.cfg.sets.list()
+      .filter((s) => s.metadata.namespace === ns && (s.spec?.volumeClaimTemplates ?? []).length > 0 &&
+        selectorMatcher(s.spec?.selector, 'StatefulSet')(claim.metadata.labels ?? {}))
+      .map((s) => `${ns}/${s.metadata.name}`);
+  }
+
   /** Set keys a revision event concerns (its controller). */
   setsOfRevision(rev: any): string[] {
     const ref = controllerRef(rev);
