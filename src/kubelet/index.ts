@@ -18,6 +18,8 @@ import { Prober } from './prober.ts';
 import { startKubeletServer } from './server/index.ts';
 import { criStreamRuntime } from './server/cri-streams.ts';
 import type { KubeletServer } from './server/index.ts';
+import { StatsCollector } from './stats.ts';
+import { LocalStorage } from './volumes/local-path.ts';
 
 export interface KubeletConfig {
   client: Client;
@@ -65,6 +67,8 @@ export class Kubelet {
   private ctx!: WorkerContext;
   private stopped = false;
   private server?: KubeletServer;
+  private stats?: StatsCollector;
+  private storage?: LocalStorage;
 
   constructor(cfg: KubeletConfig) {
     const errs = validateConfig(cfg);
@@ -102,6 +106,10 @@ export class Kubelet {
     });
     this.informer.start();
     await this.informer.waitForSync();
+    this.storage = new LocalStorage({ client: cfg.client, nodeName: cfg.nodeName, rootDir: cfg.rootDir, log: cfg.log });
+    await this.storage.start().catch((err) => cfg.log('local-path storage setup failed', { node: cfg.nodeName, error: String(err) }));
+    this.stats = new StatsCollector({ cri: this.cri, nodeName: cfg.nodeName, rootDir: cfg.rootDir, log: cfg.log, pods: () => [...this.workers.values()].map((w) => w.pod) });
+    this.stats.start();
     if (cfg.server) await this.serve(cfg.server);
     this.timers.push(setInterval(() => void this.heartbeat(), LEASE_RENEW_MS));
     this.timers.push(setInterval(() => void this.relist(), cfg.relistMs));
@@ -135,6 +143,7 @@ export class Kubelet {
           }
         },
         streams: criStreamRuntime(this.cri),
+        summary: (opts) => this.stats!.summary(opts),
       },
     });
   }
@@ -243,6 +252,8 @@ export class Kubelet {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    this.stats?.stop();
+    this.storage?.stop();
     this.informer.stop();
     void this.server?.close();
     this.cri.close();
