@@ -13,7 +13,7 @@ const cache = (items: any[], key = (o: any) => (o.metadata.namespace ? `${o.meta
   ({ list: () => items, get: (k: string) => items.find((o) => key(o) === k) }) as any;
 const notFound = () => Object.assign(new Error('nf'), { status: { code: 404 } });
 
-function setup(o: { claims?: any[]; volumes?: any[]; classes?: any[]; apiClaims?: any[] } = {}) {
+function setup(o: { claims?: any[]; volumes?: any[]; classes?: any[]; apiClaims?: any[]; nodes?: any[] } = {}) {
   const calls: string[] = [];
   const bodies: any[] = [];
   const events: string[] = [];
@@ -33,7 +33,7 @@ function setup(o: { claims?: any[]; volumes?: any[]; classes?: any[]; apiClaims?
     delete: async (r: any, _ns: string, name: string) => { calls.push(`delete ${r.resource} ${name}`); },
   };
   const cfg = {
-    client, claims: cache(o.claims ?? []), volumes: cache(o.volumes ?? []), classes: cache(o.classes ?? [sc()]), nodes: cache([node]),
+    client, claims: cache(o.claims ?? []), volumes: cache(o.volumes ?? []), classes: cache(o.classes ?? [sc()]), nodes: cache(o.nodes ?? [node]),
     recorder: { event: (_o: any, type: string, reason: string, msg: string) => events.push(`${type} ${reason} ${msg}`) },
   };
   return { provisioner: new LocalPathProvisioner(cfg), reclaimer: new LocalPathReclaimer(cfg), calls, bodies, events };
@@ -93,6 +93,13 @@ describe('local-path provisioner', () => {
     const { provisioner, calls } = setup({ claims: [bound], volumes: [pv] });
     await provisioner.reconcile('ns/data');
     assert.deepEqual(calls, ['patch persistentvolumeclaims/status ns/data']);
+  });
+
+  it('gives a node registered moments ago time to say where its storage is', async () => {
+    const fresh = { metadata: { name: 'n1', creationTimestamp: new Date(Date.now() - 5_000).toISOString() } };
+    const { provisioner, calls } = setup({ claims: [claim()], nodes: [fresh] });
+    assert.deepEqual(await provisioner.reconcile('ns/data'), { requeueAfterMs: 1000 });
+    assert.deepEqual(calls, []);
   });
 
   it('refuses a same-named volume of another claim', async () => {

@@ -28,6 +28,7 @@ const BETA_STORAGE_PROVISIONER = 'volume.beta.kubernetes.io/storage-provisioner'
 export const STORAGE_DIR_ANNOTATION = 'k8ts.io/local-path-storage-dir';
 /** For a node that does not say: the server's default data dir's storage. */
 export const DEFAULT_STORAGE_DIR = '/var/lib/k8ts/storage';
+const ANNOTATION_GRACE_MS = 30_000;
 
 /** A claim's volume directory name, as rancher's provisioner names it. */
 export function volumeDirName(pvName: string, pvc: any): string {
@@ -75,6 +76,7 @@ export interface LocalPathConfig {
   recorder: Recorder;
   /** For nodes without the storage-dir annotation. */
   defaultStorageDir?: string;
+  now?: () => number;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -116,6 +118,9 @@ export class LocalPathProvisioner implements Reconciler {
     this.waiting.delete(pvc.metadata.uid);
     const node = this.c.nodes.get(nodeName);
     if (!node) return { requeueAfterMs: 2000 };
+    // A kubelet says where its storage is just after it registers: a node that new gets a moment to.
+    const age = (this.c.now ?? Date.now)() - Date.parse(node.metadata.creationTimestamp ?? '');
+    if (!node.metadata.annotations?.[STORAGE_DIR_ANNOTATION] && age < ANNOTATION_GRACE_MS) return { requeueAfterMs: 1000 };
     const want = provisionedVolume(pvc, sc, node, nodeName, storageDirOf(node, this.c.defaultStorageDir));
     let pv = this.c.volumes.get(want.metadata.name);
     if (!pv) {
