@@ -15,6 +15,15 @@ const MIN_REQUEST_TIMEOUT_S = 1800;
 
 type WireEvent = { type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR'; object: any };
 
+// Every watcher of a resource gets the same cached object for an event:
+// encode it once, not once per watcher (cached objects are never mutated).
+const encodedLines = new WeakMap<object, Partial<Record<WireEvent['type'], string>>>();
+function wireLine(ev: WireEvent): string {
+  let byType = encodedLines.get(ev.object);
+  if (!byType) encodedLines.set(ev.object, (byType = {}));
+  return (byType[ev.type] ??= JSON.stringify({ type: ev.type, object: ev.object }) + '\n');
+}
+
 export async function handleWatch(ctx: RequestContext): Promise<void> {
   const { resource, store, query } = ctx;
   let filter = compileFilter(resource, query.get('labelSelector'), query.get('fieldSelector'));
@@ -48,11 +57,11 @@ export async function handleWatch(ctx: RequestContext): Promise<void> {
   const tables = ctx.output.format === 'table';
 
   const encode = (ev: WireEvent): string => {
-    let object = ev.object;
     if (tables && (ev.type === 'ADDED' || ev.type === 'MODIFIED' || ev.type === 'DELETED')) {
-      object = tableFor(resource.group, resource.kind, [object], { includeObject: ctx.output.includeObject ?? 'Metadata', now: ctx.services.now() });
+      const object = tableFor(resource.group, resource.kind, [ev.object], { includeObject: ctx.output.includeObject ?? 'Metadata', now: ctx.services.now() });
+      return JSON.stringify({ type: ev.type, object }) + '\n';
     }
-    return JSON.stringify({ type: ev.type, object }) + '\n';
+    return wireLine(ev);
   };
 
   res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });

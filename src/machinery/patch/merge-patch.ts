@@ -5,10 +5,17 @@ import { isDeepEqual } from './equal.ts';
 
 export function applyMergePatch(original: unknown, patch: unknown): unknown {
   if (!isPlainObject(patch)) return clone(patch);
-  const out: Record<string, unknown> = isPlainObject(original) ? clone(original) : {};
+  // One deep copy of the original, then merged in place: copying again at
+  // each level would copy the deepest parts once per level above them.
+  return mergeInPlace(isPlainObject(original) ? clone(original) : {}, patch);
+}
+
+function mergeInPlace(target: unknown, patch: unknown): unknown {
+  if (!isPlainObject(patch)) return clone(patch);
+  const out: Record<string, unknown> = isPlainObject(target) ? target : {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
-    else out[k] = applyMergePatch(out[k], v);
+    else out[k] = mergeInPlace(out[k], v);
   }
   return out;
 }

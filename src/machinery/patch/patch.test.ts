@@ -42,6 +42,16 @@ describe('JSON merge patch (RFC 7386)', () => {
     const b = { x: 2, y: { z: [3], w: 'q' }, added: { n: 1 } };
     assert.deepEqual(applyMergePatch(a, createMergePatch(a, b)), b);
   });
+  it('leaves the original and the patch untouched, and shares no object with either', () => {
+    const original = { metadata: { labels: { a: '1' } }, spec: { deep: { deeper: { x: 1 } } } };
+    const patch = { metadata: { labels: { b: '2' } }, spec: { deep: { deeper: { y: [1] } } }, status: { s: { t: 1 } } };
+    const before = [structuredClone(original), structuredClone(patch)];
+    const out = applyMergePatch(original, patch) as any;
+    out.metadata.labels.c = '3';
+    out.spec.deep.deeper.y.push(2);
+    out.status.s.t = 2;
+    assert.deepEqual([original, patch], before);
+  });
 });
 
 describe('strategic merge patch', () => {

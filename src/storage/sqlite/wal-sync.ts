@@ -17,8 +17,27 @@ export class WalSync {
     this.walPath = `${dbPath}-wal`;
   }
 
-  /** Resolves once every WAL frame written so far is on disk. */
+  private running: Promise<void> | null = null;
+  private next: Promise<void> | null = null;
+
+  /**
+   * Resolves once every WAL frame written so far is on disk. Under load one
+   * fsync serves many batches: callers that arrive while one runs share the
+   * single next one (the running one may have started before their frames).
+   */
   sync(): Promise<void> {
+    if (!this.running) {
+      this.running = this.fsyncNow().finally(() => { this.running = null; });
+      return this.running;
+    }
+    this.next ??= this.running.catch(() => {}).then(() => {
+      this.next = null;
+      return this.sync();
+    });
+    return this.next;
+  }
+
+  private fsyncNow(): Promise<void> {
     return new Promise((resolve, reject) => {
       let fd: number;
       try {

@@ -40,3 +40,23 @@ test('a batch is acknowledged and published only once durable, and batches in co
   db.close();
   rmSync(dir, { recursive: true });
 });
+
+test('WAL fsyncs are shared: callers during a running fsync wait for one more, not one each', async () => {
+  const { WalSync } = await import('./wal-sync.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'walsync-'));
+  const { db, path } = openDatabase(dir);
+  db.exec("CREATE TABLE IF NOT EXISTS t (x); INSERT INTO t VALUES (1)");
+  const wal = new WalSync(path);
+  const first = wal.sync();
+  const later = [wal.sync(), wal.sync(), wal.sync()];
+  assert.notEqual(later[0], first, 'a caller arriving during an fsync needs a fresh one');
+  assert.equal(later[1], later[0]);
+  assert.equal(later[2], later[0]);
+  await Promise.all([first, ...later]);
+  const after = wal.sync();
+  assert.notEqual(after, later[0]);
+  await after;
+  wal.close();
+  db.close();
+  rmSync(dir, { recursive: true });
+});
