@@ -12,6 +12,7 @@ import { logger } from './log.ts';
 import { createWorkloadControllers } from '../controllers/workloads.ts';
 import { createBatchControllers } from '../controllers/batch.ts';
 import { createCoreControllers } from '../controllers/core.ts';
+import { createAutoscalingControllers } from '../controllers/autoscaling.ts';
 import { parseDurationMs } from './duration.ts';
 import { CidrSet } from '../controllers/nodeipam/cidrset.ts';
 import { LeaderElector } from '../client/leader-election.ts';
@@ -31,6 +32,11 @@ export async function runControllerManager(argv: string[]): Promise<number> {
       'mirroring-max-endpoints-per-subset': { type: 'string', default: '1000' },
       // k8ts' own: upstream fixes these at 20 s and 40 s; tests shorten them.
       'pod-gc-period': { type: 'string', default: '20s' }, 'pod-gc-quarantine': { type: 'string', default: '40s' },
+      'horizontal-pod-autoscaler-sync-period': { type: 'string', default: '15s' },
+      'horizontal-pod-autoscaler-downscale-stabilization': { type: 'string', default: '5m' },
+      'horizontal-pod-autoscaler-cpu-initialization-period': { type: 'string', default: '5m' },
+      'horizontal-pod-autoscaler-initial-readiness-delay': { type: 'string', default: '30s' },
+      'horizontal-pod-autoscaler-tolerance': { type: 'string', default: '0.1' },
     },
   });
   if (!values.kubeconfig) {
@@ -38,7 +44,9 @@ export async function runControllerManager(argv: string[]): Promise<number> {
     return 2;
   }
   const durations: Record<string, number> = {};
-  for (const flag of ['node-monitor-period', 'node-monitor-grace-period', 'node-startup-grace-period', 'pod-gc-period', 'pod-gc-quarantine'] as const) {
+  for (const flag of ['node-monitor-period', 'node-monitor-grace-period', 'node-startup-grace-period', 'pod-gc-period', 'pod-gc-quarantine',
+    'horizontal-pod-autoscaler-sync-period', 'horizontal-pod-autoscaler-downscale-stabilization', 'horizontal-pod-autoscaler-cpu-initialization-period',
+    'horizontal-pod-autoscaler-initial-readiness-delay'] as const) {
     const ms = parseDurationMs(values[flag]!);
     if (ms === undefined) {
       process.stderr.write(`k8ts controller-manager: --${flag} must be a duration such as 40s or 1m30s, not "${values[flag]}"\n`);
@@ -68,6 +76,11 @@ export async function runControllerManager(argv: string[]): Promise<number> {
       return 2;
     }
   }
+  const tolerance = Number(values['horizontal-pod-autoscaler-tolerance']);
+  if (!/^\d*\.?\d+$/.test(values['horizontal-pod-autoscaler-tolerance']!) || !(tolerance >= 0)) {
+    process.stderr.write(`k8ts controller-manager: --horizontal-pod-autoscaler-tolerance must be a non-negative number, not "${values['horizontal-pod-autoscaler-tolerance']}"\n`);
+    return 2;
+  }
   if (ints['mirroring-max-endpoints-per-subset'] < 1) {
     process.stderr.write('k8ts controller-manager: --mirroring-max-endpoints-per-subset must be at least 1\n');
     return 2;
@@ -80,6 +93,13 @@ export async function runControllerManager(argv: string[]): Promise<number> {
   const workloads = createWorkloadControllers(client, log);
   const clock = clockFromEnv();
   const batch = createBatchControllers(client, log, { clock });
+  const autoscaling = createAutoscalingControllers(client, log, {
+    clock, syncPeriodMs: durations['horizontal-pod-autoscaler-sync-period'], downscaleStabilizationMs: durations['horizontal-pod-autoscaler-downscale-stabilization'],
+    calculator: {
+      tolerance, cpuInitializationPeriodMs: durations['horizontal-pod-autoscaler-cpu-initialization-period'],
+      delayOfInitialReadinessStatusMs: durations['horizontal-pod-autoscaler-initial-readiness-delay'],
+    },
+  });
   const core = createCoreControllers(client, log, {
     nodeMonitorPeriodMs: durations['node-monitor-period'],
     nodeMonitorGracePeriodMs: durations['node-monitor-grace-period'],
@@ -98,9 +118,10 @@ export async function runControllerManager(argv: string[]): Promise<number> {
     nsController.start();
     await workloads.start();
     await batch.start();
+    await autoscaling.start();
     await core.start();
     await gc.start();
-    log('controllers started', { controllers: ['garbagecollector', 'namespace', ...workloads.names, ...batch.names, ...core.names] });
+    log('controllers started', { controllers: ['garbagecollector', 'namespace', ...workloads.names, ...batch.names, ...autoscaling.names, ...core.names] });
   };
 
   let elector: LeaderElector | null = null;
@@ -126,6 +147,7 @@ export async function runControllerManager(argv: string[]): Promise<number> {
   await nsController.stop();
   await workloads.stop();
   await batch.stop();
+  await autoscaling.stop();
   await core.stop();
   await gc.stop();
   client.close();

@@ -1,0 +1,166 @@
+// The metrics API and the HorizontalPodAutoscaler on hollow nodes, driven
+// by the real kubectl: `kubectl top` shows the usage the pods' annotations
+// simulate; `kubectl autoscale` scales a Deployment up when its CPU goes
+// above target, and back down only once the downscale stabilization window
+// has passed (the controllers' clock is moved instead of waiting 5 min).
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { startCluster, destroyCluster, K8TS } from '../support/cluster.ts';
+import type { TestCluster } from '../support/cluster.ts';
+import { sleep, until } from '../support/wait.ts';
+
+const WEB = `
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: web }
+spec:
+  replicas: 1
+  selector: { matchLabels: { app: web } }
+  template:
+    metadata:
+      labels: { app: web }
+      annotations: { hollow.k8ts.io/cpu-usage: 20m, hollow.k8ts.io/memory-usage: 32Mi }
+    spec:
+      containers:
+      - name: web
+        image: registry.local/web:1
+        resources: { requests: { cpu: 100m, memory: 64Mi } }
+`;
+
+const LONE = `
+apiVersion: v1
+kind: Pod
+metadata:
+  name: lone
+  namespace: other
+  annotations: { hollow.k8ts.io/cpu-usage: 250m, hollow.k8ts.io/memory-usage: 40Mi }
+spec:
+  containers:
+  - { name: a, image: registry.local/web:1 }
+  - { name: b, image: registry.local/web:1 }
+`;
+
+/** Rows of a kubectl table, split on runs of spaces, without the header. */
+function rows(out: string): string[][] {
+  return out.trim().split('\n').slice(1).map((l) => l.trim().split(/\s+/));
+}
+
+function milli(q: string): number {
+  return q.endsWith('m') ? Number(q.slice(0, -1)) : Number(q) * 1000;
+}
+
+describe('metrics API, kubectl top and the HorizontalPodAutoscaler', { timeout: 150_000 }, () => {
+  let c: TestCluster;
+  let hollow: ChildProcess;
+
+  before(async () => {
+    c = await startCluster({ clock: true, extraArgs: ['--kube-controller-manager-arg', 'horizontal-pod-autoscaler-sync-period=2s'] });
+    hollow = spawn(K8TS, ['hollow', '--kubeconfig', c.kubeconfig, '--nodes', '3'], { stdio: 'ignore', env: { ...process.env, K8TS_LOG: 'quiet' } });
+    await until('3 Ready hollow nodes', 30_000, async () => {
+      const out = await c.k(['get', 'nodes', '--no-headers']);
+      return out.split('\n').filter((l) => /\sReady\s/.test(l)).length === 3;
+    });
+    await c.k(['apply', '-f', '-'], { input: WEB });
+    await c.k(['create', 'namespace', 'other']);
+    await c.k(['apply', '-f', '-'], { input: LONE });
+    await c.k(['rollout', 'status', 'deployment/web', '--timeout=60s']);
+    await c.k(['wait', '-n', 'other', '--for=condition=Ready', 'pod/lone', '--timeout=60s']);
+  });
+  after(async () => {
+    hollow?.kill('SIGTERM');
+    await destroyCluster(c);
+  });
+
+  it('lists metrics.k8s.io in discovery', async () => {
+    const out = await c.k(['api-resources', '--api-group=metrics.k8s.io']);
+    assert.match(out, /^nodes\s+metrics\.k8s\.io\/v1beta1\s+false\s+NodeMetrics$/m);
+    assert.match(out, /^pods\s+metrics\.k8s\.io\/v1beta1\s+true\s+PodMetrics$/m);
+  });
+
+  it('kubectl top pods shows the simulated usage, per container and across namespaces', async () => {
+    const web = await until('web in kubectl top pods', 20_000, async () => {
+      const r = rows(await c.k(['top', 'pods', '-l', 'app=web']));
+      return r.length === 1 ? r[0] : undefined;
+    });
+    assert.match(web[0], /^web-/);
+    assert.deepEqual(web.slice(1), ['20m', '32Mi']);
+
+    const all = rows(await c.k(['top', 'pods', '-A']));
+    assert.deepEqual(all.find((r) => r[1] === 'lone'), ['other', 'lone', '500m', '80Mi']);
+    assert.ok(all.some((r) => r[0] === 'default' && r[1].startsWith('web-')));
+
+    const containers = rows(await c.k(['top', 'pods', '-n', 'other', '--containers']));
+    assert.deepEqual(containers, [['lone', 'a', '250m', '40Mi'], ['lone', 'b', '250m', '40Mi']]);
+
+    const missing = await c.kubectl(['top', 'pod', 'nosuch']);
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /podmetrics\.metrics\.k8s\.io "default\/nosuch" not found/);
+  });
+
+  it('kubectl top nodes shows each node as the sum of its pods', async () => {
+    const pods = JSON.parse(await c.k(['get', 'pods', '-A', '-o', 'json'])).items;
+    const expected = new Map<string, number>();
+    for (const p of pods) {
+      const each = milli(p.metadata.annotations?.['hollow.k8ts.io/cpu-usage'] ?? '10m');
+      expected.set(p.spec.nodeName, (expected.get(p.spec.nodeName) ?? 0) + each * p.spec.containers.length);
+    }
+    const nodes = rows(await c.k(['top', 'nodes']));
+    assert.equal(nodes.length, 3);
+    for (const [name, cpu] of nodes) assert.equal(milli(cpu), expected.get(name) ?? 0, `node ${name}`);
+    assert.match(await c.k(['get', '--raw', '/apis/metrics.k8s.io/v1beta1/nodes/hollow-0']), /"kind":"NodeMetrics"/);
+  });
+
+  it('kubectl autoscale scales up above target and down after the stabilization window', async () => {
+    assert.match(await c.k(['autoscale', 'deployment', 'web', '--cpu-percent=50', '--min=1', '--max=5']), /horizontalpodautoscaler.autoscaling\/web autoscaled/);
+    const hpa = () => c.k(['get', 'hpa', 'web', '-o', 'json']).then((o) => JSON.parse(o));
+    const cond = (h: any, type: string) => h.status?.conditions?.find((x: any) => x.type === type);
+    // The pod's first sample counts once a full window passed since it became ready (CPU initialization).
+    let h = await until('a valid cpu metric', 40_000, async () => {
+      const x = await hpa();
+      return cond(x, 'ScalingActive')?.status === 'True' ? x : undefined;
+    });
+    assert.equal(cond(h, 'ScalingActive').reason, 'ValidMetricFound');
+    assert.equal(cond(h, 'ScalingActive').message, 'the HPA was able to successfully calculate a replica count from cpu resource utilization (percentage of request)');
+    assert.equal(h.status.currentMetrics[0].resource.current.averageUtilization, 20);
+    assert.equal(h.status.desiredReplicas, 1);
+    assert.match(await c.k(['get', 'hpa']), /^web\s/m);
+
+    await c.k(['annotate', 'pods', '-l', 'app=web', '--overwrite', 'hollow.k8ts.io/cpu-usage=120m']);
+    // 120% of request against a 50% target: ceil(1 × 2.4) = 3.
+    await until('the Deployment scaled to 3', 30_000, async () => JSON.parse(await c.k(['get', 'deploy', 'web', '-o', 'json'])).spec.replicas === 3);
+    const events = await until('a SuccessfulRescale event', 10_000, async () => {
+      const out = await c.k(['get', 'events', '--field-selector', 'involvedObject.kind=HorizontalPodAutoscaler,reason=SuccessfulRescale', '-o', 'jsonpath={.items[*].message}']);
+      return out.trim() ? out : undefined;
+    });
+    assert.equal(events, 'New size: 3; reason: cpu resource utilization (percentage of request) above target');
+    h = await hpa();
+    assert.ok(h.status.lastScaleTime);
+    await c.k(['rollout', 'status', 'deployment/web', '--timeout=60s']);
+
+    await c.k(['annotate', 'pods', '-l', 'app=web', '--overwrite', 'hollow.k8ts.io/cpu-usage=10m']);
+    h = await until('the scale-down held back by stabilization', 40_000, async () => {
+      const x = await hpa();
+      return cond(x, 'AbleToScale')?.reason === 'ScaleDownStabilized' ? x : undefined;
+    });
+    assert.equal(cond(h, 'AbleToScale').message, 'recent recommendations were higher than current one, applying the highest recent recommendation');
+    assert.equal(h.status.currentMetrics[0].resource.current.averageUtilization, 10);
+    await sleep(4000); // two more syncs: still held
+    assert.equal(JSON.parse(await c.k(['get', 'deploy', 'web', '-o', 'json'])).spec.replicas, 3);
+    const described = await c.k(['describe', 'hpa', 'web']);
+    assert.match(described, /resource cpu on pods\s+\(as a percentage of request\):\s+10% \(10m\) \/ 50%/);
+    assert.match(described, /AbleToScale\s+True\s+ScaleDownStabilized/);
+    assert.match(described, /ScalingActive\s+True\s+ValidMetricFound/);
+
+    c.setClockOffset(310);
+    await until('the Deployment scaled back to 1', 30_000, async () => JSON.parse(await c.k(['get', 'deploy', 'web', '-o', 'json'])).spec.replicas === 1);
+    const down = await c.k(['get', 'events', '--field-selector', 'involvedObject.kind=HorizontalPodAutoscaler,reason=SuccessfulRescale', '-o', 'jsonpath={.items[*].message}']);
+    assert.match(down, /New size: 1; reason: All metrics below target/);
+    h = await until('status at 1 replica', 10_000, async () => {
+      const x = await hpa();
+      return x.status.currentReplicas === 1 || x.status.desiredReplicas === 1 ? x : undefined;
+    });
+    assert.equal(h.status.desiredReplicas, 1);
+  });
+});
