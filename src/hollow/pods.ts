@@ -10,6 +10,8 @@ import { UsageBook } from './usage.ts';
 export const PODS = RESOURCES.find((r) => r.group === '' && r.resource === 'pods')!;
 export const RUN_SECONDS = 'hollow.k8ts.io/run-seconds';
 export const EXIT_CODE = 'hollow.k8ts.io/exit-code';
+/** "<index>:<n>": the pods of that Job completion index fail (exit-code, else 1) until n of them have failed. */
+export const FAILING_INDEX = 'hollow.k8ts.io/failing-index';
 export { CPU_USAGE, MEMORY_USAGE } from './usage.ts';
 
 class IpPool {
@@ -117,13 +119,25 @@ export class PodRunner {
     await this.patchStatus(pod, status);
     const ann = pod.metadata.annotations ?? {};
     if (this.started.has(pod.metadata.uid)) this.usage.start(pod, now);
-    const exitCode = Number(ann[EXIT_CODE] ?? '0');
+    const exitCode = (await this.failsThisAttempt(pod)) ? Number(ann[EXIT_CODE] ?? '1') || 1 : Number(ann[EXIT_CODE] ?? '0');
     const runSeconds = ann[RUN_SECONDS] !== undefined ? Number(ann[RUN_SECONDS]) : exitCode !== 0 ? 1 : NaN;
     if (Number.isFinite(runSeconds)) {
       this.timers.set(pod.metadata.uid, setTimeout(() => void this.finish(pod, status, exitCode).catch((err) => {
         this.log('could not finish hollow pod', { pod: `${pod.metadata.namespace}/${pod.metadata.name}`, error: String(err) });
       }), Math.max(0, runSeconds) * 1000));
     }
+  }
+
+  /** A flaky index: counts its failed attempts in the API (the Job keeps failed pods), so the answer holds across hollow processes. */
+  private async failsThisAttempt(pod: any): Promise<boolean> {
+    const m = /^(\d+):(\d+)$/.exec(pod.metadata.annotations?.[FAILING_INDEX] ?? '');
+    const index = pod.metadata.annotations?.['batch.kubernetes.io/job-completion-index'];
+    const owner = (pod.metadata.ownerReferences ?? []).find((r: any) => r.controller)?.uid;
+    if (!m || index !== m[1] || !owner) return false;
+    const { items } = await this.client.list(PODS, pod.metadata.namespace, {
+      labelSelector: `batch.kubernetes.io/controller-uid=${owner},batch.kubernetes.io/job-completion-index=${index}`,
+    });
+    return items.filter((p: any) => p.status?.phase === 'Failed').length < Number(m[2]);
   }
 
   private async finish(pod: any, running: any, exitCode: number): Promise<void> {
