@@ -45,9 +45,9 @@ describe('StatefulSet identity', () => {
   it('stores the template as a replace patch with sorted keys and restores it', () => {
     const s = set({ template: { spec: { containers: [{ name: 'c', image: 'i' }] }, metadata: { labels: { b: '1', a: '2' } } } });
     const data = revisionData(s);
-    assert.equal(JSON.stringify(data), '{"spec":{"template":{"$patch":"replace","metadata":{"labels":{"a":"2","b":"1"}},"spec":{"containers":[{"image":"i","name":"c"}]}}}}');
+    assert.equal(JSON.stringify(data), '{"spec":{"template":{"$patch":"replace","metadata":{"creationTimestamp":null,"labels":{"a":"2","b":"1"}},"spec":{"containers":[{"image":"i","name":"c","resources":{}}]}}}}');
     const restored = applyRevision(set(), { data });
-    assert.deepEqual(restored.spec.template, { metadata: { labels: { a: '2', b: '1' } }, spec: { containers: [{ image: 'i', name: 'c' }] } });
+    assert.deepEqual(restored.spec.template, { metadata: { creationTimestamp: null, labels: { a: '2', b: '1' } }, spec: { containers: [{ image: 'i', name: 'c', resources: {} }] } });
   });
 });
 

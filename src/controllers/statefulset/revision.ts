@@ -5,9 +5,19 @@
 import { canonicalJson } from '../history/index.ts';
 import type { NewRevisionArgs } from '../history/index.ts';
 
-/** The patch that restores set's pod template. */
+/**
+ * The patch that restores set's pod template. It holds the zero values Go
+ * prints for the typed template (a null creationTimestamp, empty container
+ * resources), so that kubectl, which compares it byte for byte with its own
+ * encoding of the set, sees when a rollback target is the current template.
+ */
 export function revisionData(set: any): any {
-  const template = { ...structuredClone(set.spec?.template ?? {}), $patch: 'replace' };
+  const template = structuredClone(set.spec?.template ?? {});
+  template.metadata = { ...(template.metadata ?? {}), creationTimestamp: template.metadata?.creationTimestamp ?? null };
+  for (const list of ['initContainers', 'containers', 'ephemeralContainers']) {
+    for (const c of template.spec?.[list] ?? []) c.resources ??= {};
+  }
+  template.$patch = 'replace';
   return JSON.parse(canonicalJson({ spec: { template } }));
 }
 
