@@ -1,7 +1,8 @@
 // StatefulSets on hollow nodes, driven by the real kubectl: ordered start
 // proven by a watcher, stable identity, partitioned rolling update,
-// rollout status/history/undo, same-name replacement of a deleted pod, and
-// PVCs from volumeClaimTemplates with the whenDeleted retention policy.
+// rollout status/history/undo, same-name replacement of a deleted pod,
+// ordered scale-down, and PVCs from volumeClaimTemplates with the
+// whenDeleted retention policy.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -142,6 +143,29 @@ describe('StatefulSet controller', { timeout: 180_000 }, () => {
     });
     assert.equal(back.spec.hostname, 'web-1');
     assert.equal(back.metadata.labels['controller-revision-hash'], old.metadata.labels['controller-revision-hash']);
+  });
+
+  it('scales down from the highest ordinal, one pod at a time', async () => {
+    // Per pod: the watch event at which its delete began, and at which it was gone.
+    let seq = 0;
+    const terminating = new Map<string, number>();
+    const gone = new Map<string, number>();
+    const close = await http.watch('/api/v1/namespaces/default/pods?watch=1&labelSelector=app%3Dweb', (ev) => {
+      const name = ev.object.metadata.name;
+      seq++;
+      if (ev.object.metadata.deletionTimestamp && !terminating.has(name)) terminating.set(name, seq);
+      if (ev.type === 'DELETED') gone.set(name, seq);
+    });
+    try {
+      await c.k(['scale', 'statefulset/web', '--replicas=1']);
+      await until('web-1 and web-2 to be gone', 30_000, async () => gone.has('web-1') && gone.has('web-2'));
+    } finally {
+      close();
+    }
+    assert.ok(terminating.get('web-1')! > gone.get('web-2')!, `web-1 began terminating (event ${terminating.get('web-1')}) before web-2 was gone (event ${gone.get('web-2')})`);
+    assert.equal(terminating.has('web-0'), false);
+    const events = await c.k(['get', 'events', '--field-selector', 'involvedObject.name=web,reason=SuccessfulDelete', '-o', 'jsonpath={.items[*].message}']);
+    assert.match(events, /delete Pod web-2 in StatefulSet web successful/);
   });
 
   it('creates PVCs from volumeClaimTemplates and deletes them with the set (whenDeleted: Delete)', async () => {
