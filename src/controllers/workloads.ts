@@ -48,6 +48,7 @@ export function createWorkloadControllers(client: Client, log: (m: string, f?: R
   });
   const stsReconciler = new StatefulSetController({
     client, sets: statefulSets, pods, claims: pvcs, revisions: controllerRevisions, recorder: createRecorder(client, 'statefulset-controller', { log }),
+    now: () => clock.now(), // minReadySeconds; the clock is created below with the DaemonSet wiring
   });
   const stsController = new Controller(stsReconciler, { workers: 4, log }).watch(statefulSets)
     .watch(controllerRevisions, (r) => stsReconciler.setsOfRevision(r))
@@ -64,6 +65,7 @@ export function createWorkloadControllers(client: Client, log: (m: string, f?: R
   const nodes = new Informer(client, find('', 'nodes'), { log });
   informers.push(daemonSets, nodes);
   const clock = clockFromEnv();
+  stsController.resyncOnJump(clock, statefulSets);
   const dsReconciler = new DaemonSetController({
     client, daemonSets, nodes, pods, revisions: controllerRevisions, recorder: createRecorder(client, 'daemonset-controller', { log }), now: () => clock.now(),
   });
