@@ -52,6 +52,46 @@ describe('DaemonSet controller', { timeout: 180_000 }, () => {
   };
   const dsStatus = async (name: string) => JSON.parse(await c.k(['get', 'ds', name, '-o', 'json'])).status;
 
+  /**
+   * Follows the agent pods through a watch from a fresh list and records, at
+   * every event, how many of total nodes lack a ready pod (worst) and the
+   * most non-terminating pods one node had (crowded).
+   */
+  const watchAgents = async (total: number) => {
+    const pods = new Map<string, any>();
+    const list = JSON.parse((await http.call('GET', '/api/v1/namespaces/default/pods?labelSelector=app%3Dagent')).body);
+    for (const p of list.items) pods.set(p.metadata.uid, p);
+    const lacking = () => {
+      const ok = new Set<string>();
+      for (const p of pods.values()) {
+        const ready = p.status?.conditions?.some((x: any) => x.type === 'Ready' && x.status === 'True');
+        if (ready && !p.metadata.deletionTimestamp && p.status?.phase === 'Running' && p.spec.nodeName) ok.add(p.spec.nodeName);
+      }
+      return total - ok.size;
+    };
+    const mostOnOneNode = () => {
+      const by = new Map<string, number>();
+      for (const p of pods.values()) {
+        if (p.metadata.deletionTimestamp) continue;
+        const node = p.spec.nodeName ?? p.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms?.[0]?.matchFields?.[0]?.values?.[0];
+        by.set(node, (by.get(node) ?? 0) + 1);
+      }
+      return Math.max(0, ...by.values());
+    };
+    assert.equal(lacking(), 0);
+    const w = { events: 0, worst: 0, crowded: mostOnOneNode(), stop: () => {}, settled: async (_image: string): Promise<unknown> => undefined };
+    w.stop = await http.watch(`/api/v1/namespaces/default/pods?watch=1&labelSelector=app%3Dagent&resourceVersion=${list.metadata.resourceVersion}`, (ev) => {
+      if (ev.type === 'DELETED') pods.delete(ev.object.metadata.uid);
+      else if (ev.type === 'ADDED' || ev.type === 'MODIFIED') pods.set(ev.object.metadata.uid, ev.object);
+      else return;
+      w.events++;
+      w.worst = Math.max(w.worst, lacking());
+      w.crowded = Math.max(w.crowded, mostOnOneNode());
+    });
+    w.settled = (image: string) => until('the watch caught up', 10_000, async () => lacking() === 0 && [...pods.values()].every((p) => p.spec.containers[0].image === image));
+    return w;
+  };
+
   before(async () => {
     c = await startCluster();
     http = adminClient(c.kubeconfig);
@@ -94,38 +134,17 @@ describe('DaemonSet controller', { timeout: 180_000 }, () => {
 
   it('rolls out a new template with at most maxUnavailable nodes lacking a ready pod, and undoes it', async () => {
     const total = NODES + 1;
-    const pods = new Map<string, any>();
-    for (const p of await podsOf('agent')) pods.set(p.metadata.uid, p);
-    const list = JSON.parse((await http.call('GET', '/api/v1/namespaces/default/pods?labelSelector=app%3Dagent')).body);
-    let worst = 0;
-    let events = 0;
-    const nodesLacking = () => {
-      const ok = new Set<string>();
-      for (const p of pods.values()) {
-        const ready = p.status?.conditions?.some((x: any) => x.type === 'Ready' && x.status === 'True');
-        if (ready && !p.metadata.deletionTimestamp && p.status?.phase === 'Running' && p.spec.nodeName) ok.add(p.spec.nodeName);
-      }
-      return total - ok.size;
-    };
-    pods.clear();
-    for (const p of list.items) pods.set(p.metadata.uid, p);
-    assert.equal(nodesLacking(), 0);
-    const stop = await http.watch(`/api/v1/namespaces/default/pods?watch=1&labelSelector=app%3Dagent&resourceVersion=${list.metadata.resourceVersion}`, (ev) => {
-      if (ev.type === 'DELETED') pods.delete(ev.object.metadata.uid);
-      else if (ev.type === 'ADDED' || ev.type === 'MODIFIED') pods.set(ev.object.metadata.uid, ev.object);
-      else return;
-      events++;
-      worst = Math.max(worst, nodesLacking());
-    });
+    const w = await watchAgents(total);
     try {
       await c.k(['set', 'image', 'daemonset/agent', 'agent=registry.local/agent:2']);
       assert.match(await c.k(['rollout', 'status', 'daemonset/agent', '--timeout=90s']), /daemon set "agent" successfully rolled out/);
-      await until('the watch caught up', 10_000, async () => nodesLacking() === 0 && [...pods.values()].every((p) => p.spec.containers[0].image === 'registry.local/agent:2'));
+      await w.settled('registry.local/agent:2');
     } finally {
-      stop();
+      w.stop();
     }
-    assert.ok(events > total * 2, `the watcher saw the rollout (${events} events)`);
-    assert.ok(worst >= 1 && worst <= 2, `at most maxUnavailable=2 nodes lacked a ready pod at any moment (worst ${worst})`);
+    assert.ok(w.events > total * 2, `the watcher saw the rollout (${w.events} events)`);
+    assert.ok(w.worst >= 1 && w.worst <= 2, `at most maxUnavailable=2 nodes lacked a ready pod at any moment (worst ${w.worst})`);
+    assert.equal(w.crowded, 1, 'never two pods on one node without surge');
     const by = await placement('agent');
     assert.equal(by.size, total);
     for (const n of by.values()) assert.equal(n, 1);
@@ -151,6 +170,24 @@ describe('DaemonSet controller', { timeout: 180_000 }, () => {
     assert.doesNotMatch(after, /^1\s+/m);
   });
 
+  it('surges with maxSurge: a new pod first, the old one only once the new one is available', async () => {
+    const total = NODES + 1;
+    await c.k(['patch', 'daemonset/agent', '--type=merge', '-p', JSON.stringify({ spec: { updateStrategy: { rollingUpdate: { maxSurge: '10%', maxUnavailable: 0 } } } })]);
+    const w = await watchAgents(total);
+    try {
+      await c.k(['set', 'image', 'daemonset/agent', 'agent=registry.local/agent:3']);
+      assert.match(await c.k(['rollout', 'status', 'daemonset/agent', '--timeout=90s']), /successfully rolled out/);
+      await w.settled('registry.local/agent:3');
+    } finally {
+      w.stop();
+    }
+    assert.equal(w.worst, 0, 'every node kept a ready pod');
+    assert.equal(w.crowded, 2, 'an old and a new pod side by side, never more');
+    const by = await placement('agent');
+    assert.equal(by.size, total);
+    for (const n of by.values()) assert.equal(n, 1);
+  });
+
   it('keeps pods off nodes the nodeSelector excludes and off tainted nodes unless tolerated', async () => {
     await c.k(['label', 'node', 'hollow-0', 'hollow-1', 'hollow-2', 'role=edge']);
     await c.k(['taint', 'node', 'hollow-2', 'dedicated=edge:NoSchedule']);
@@ -173,5 +210,21 @@ describe('DaemonSet controller', { timeout: 180_000 }, () => {
     const st = await dsStatus('edge');
     assert.equal(st.desiredNumberScheduled, 1);
     assert.equal(st.numberMisscheduled, 0);
+  });
+  it('replaces a failed daemon pod and says so', async () => {
+    await c.k(['label', 'node', 'hollow-5', 'role=crash']);
+    const spec = JSON.parse(daemonSet('crashy', { nodeSelector: { role: 'crash' } }));
+    // Hollow pods with an exit code run for a second, then fail.
+    spec.spec.template.metadata.annotations = { 'hollow.k8ts.io/exit-code': '1' };
+    await c.k(['apply', '-f', writeTemp('crashy.json', JSON.stringify(spec))]);
+    const events = () => c.k(['get', 'events', '--field-selector', 'involvedObject.name=crashy', '-o', 'jsonpath={range .items[*]}{.reason}: {.message}{"\\n"}{end}']);
+    const out = await until('a failed pod replaced twice', 30_000, async () => {
+      const e = await events();
+      return (e.match(/^SuccessfulCreate: /gm) ?? []).length >= 3 && /^SuccessfulDelete: Deleted pod: crashy-/m.test(e) && e;
+    });
+    assert.match(out, /^FailedDaemonPod: Found failed daemon pod default\/crashy-\w+ on node hollow-5, will try to kill it$/m);
+    const pods = (await podsOf('crashy')).filter((p) => !p.metadata.deletionTimestamp && p.status?.phase !== 'Failed');
+    assert.ok(pods.length <= 1, 'at most one live pod on the node');
+    await c.k(['delete', 'daemonset', 'crashy']);
   });
 });
