@@ -63,6 +63,7 @@ describe('metrics API, kubectl top and the HorizontalPodAutoscaler', { timeout: 
       return out.split('\n').filter((l) => /\sReady\s/.test(l)).length === 3;
     });
     await c.k(['apply', '-f', '-'], { input: WEB });
+    await c.k(['apply', '-f', '-'], { input: WEB.replace(/web/g, 'api') });
     await c.k(['create', 'namespace', 'other']);
     await c.k(['apply', '-f', '-'], { input: LONE });
     await c.k(['rollout', 'status', 'deployment/web', '--timeout=60s']);
@@ -162,5 +163,19 @@ describe('metrics API, kubectl top and the HorizontalPodAutoscaler', { timeout: 
       return x.status.currentReplicas === 1 || x.status.desiredReplicas === 1 ? x : undefined;
     });
     assert.equal(h.status.desiredReplicas, 1);
+  });
+
+  it('autoscales an autoscaling/v1 HPA (kubectl 1.30 autoscale) and reports its v1 status', async () => {
+    const r = await c.kubectl(['autoscale', 'deployment', 'api', '--cpu-percent=40', '--max=3', '-v=6'], { binary: 'kubectl.1.30' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /POST https:\/\/[^ ]+\/apis\/autoscaling\/v1\/namespaces\/default\/horizontalpodautoscalers/);
+    const v1 = await until('the v1 status', 30_000, async () => {
+      const x = JSON.parse(await c.k(['get', 'hpa.v1.autoscaling', 'api', '-o', 'json']));
+      return x.status?.currentCPUUtilizationPercentage !== undefined ? x : undefined;
+    });
+    assert.equal(v1.spec.targetCPUUtilizationPercentage, 40);
+    assert.equal(v1.status.currentCPUUtilizationPercentage, 20);
+    assert.equal(v1.status.currentReplicas, 1);
+    assert.equal(v1.status.desiredReplicas, 1);
   });
 });

@@ -44,8 +44,8 @@ function harness(o: { hpa: any; replicas?: number; pods: any[]; metrics: any[] |
       }
       return { kind: 'Scale', metadata: { name: 'web', namespace: 'default' }, spec: { replicas: o.replicas ?? 1 }, status: { replicas: o.replicas ?? 1, selector: 'app=web' } };
     },
-    async update(_r: any, _ns: string, obj: any) {
-      statuses.push(structuredClone(obj.status));
+    async update(r: any, _ns: string, obj: any) {
+      statuses.push({ ...structuredClone(obj.status), writtenAs: `${obj.apiVersion} via ${r.version}` });
       return obj;
     },
   };
@@ -68,7 +68,8 @@ describe('HorizontalController', () => {
     assert.equal(h.puts.length, 1);
     assert.equal(h.puts[0].spec.replicas, 3);
     assert.deepEqual(h.events, ['Normal SuccessfulRescale New size: 3; reason: cpu resource utilization (percentage of request) above target']);
-    const st = h.statuses.at(-1);
+    const { writtenAs, ...st } = h.statuses.at(-1);
+    assert.equal(writtenAs, 'autoscaling/v2 via v2');
     assert.equal(st.currentReplicas, 1);
     assert.equal(st.desiredReplicas, 3);
     assert.equal(st.lastScaleTime, '2026-01-01T12:00:00Z');
@@ -126,6 +127,16 @@ describe('HorizontalController', () => {
     assert.equal(h.puts[0].spec.replicas, 4);
     assert.deepEqual(h.events, ['Normal SuccessfulRescale New size: 4; reason: memory resource above target']);
     assert.deepEqual(h.statuses.at(-1).currentMetrics, [{ type: 'Resource', resource: { name: 'memory', current: { averageValue: '52428800' } } }]);
+  });
+
+  it('autoscales an HPA stored through autoscaling/v1 and writes its status back as v1', async () => {
+    const v1 = { ...hpa(), apiVersion: 'autoscaling/v1', spec: { scaleTargetRef: hpa().spec.scaleTargetRef, minReplicas: 1, maxReplicas: 5, targetCPUUtilizationPercentage: 50 } };
+    const h = harness({ hpa: v1, pods: [pod('a')], metrics: [podMetrics('a', '120m')] });
+    await h.c.reconcile('default/web');
+    assert.equal(h.puts[0].spec.replicas, 3);
+    const st = h.statuses.at(-1);
+    assert.equal(st.writtenAs, 'autoscaling/v1 via v1');
+    assert.deepEqual([st.currentReplicas, st.desiredReplicas, st.currentCPUUtilizationPercentage, st.conditions], [1, 3, 120, undefined]);
   });
 
   it('forgets a deleted HPA', async () => {
