@@ -67,7 +67,8 @@ export class Scraper {
 
   private fetchJson(t: Target): Promise<any> {
     const host = t.host.includes(':') ? `[${t.host}]` : t.host;
-    const url = `https://${host}:${t.port}/stats/summary`;
+    // As metrics-server asks: the filesystem and network figures are not needed.
+    const url = `https://${host}:${t.port}/stats/summary?only_cpu_and_memory=true`;
     return new Promise((resolve, reject) => {
       const req = request(url, {
         method: 'GET', agent: t.agent, servername: '', timeout: this.opts.timeoutMs ?? 5000,
