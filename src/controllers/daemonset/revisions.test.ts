@@ -30,6 +30,8 @@ describe('DaemonSet revisions', () => {
     assert.equal(p.spec.template.spec.containers[0].image, 'v1');
     assert.ok(matchesTemplate(ds('v1'), { data: p }));
     assert.ok(!matchesTemplate(ds('v2'), { data: p }));
+    // kubectl compares bytes: keys sorted at every level, and Go's null for the template's zero creationTimestamp.
+    assert.equal(JSON.stringify(p), '{"spec":{"template":{"$patch":"replace","metadata":{"creationTimestamp":null,"labels":{"app":"d"}},"spec":{"containers":[{"image":"v1","name":"c"}]}}}}');
   });
 
   it('a rollback makes the matching old revision current and renumbers it as the newest', async () => {

@@ -11,9 +11,24 @@ import type { History } from '../history/index.ts';
 
 const PODS = RESOURCES.find((r) => r.group === '' && r.resource === 'pods')!;
 
-/** The revision data for ds's current template (upstream's getPatch). */
+/** A copy with every object's keys in sorted order, as Go writes a map[string]interface{}. */
+function sortedKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortedKeys);
+  if (!v || typeof v !== 'object') return v;
+  const o = v as Record<string, unknown>;
+  return Object.fromEntries(Object.keys(o).sort().map((k) => [k, sortedKeys(o[k])]));
+}
+
+/**
+ * The revision data for ds's current template (upstream's getPatch). Its
+ * JSON is what kubectl computes from the live object (keys sorted, the
+ * template's zero creationTimestamp as null), so that `kubectl rollout undo`
+ * recognizes a revision the DaemonSet already runs and skips it.
+ */
 export function templatePatch(ds: any): any {
-  return { spec: { template: { ...structuredClone(ds.spec?.template ?? {}), $patch: 'replace' } } };
+  const template = structuredClone(ds.spec?.template ?? {});
+  template.metadata = { creationTimestamp: null, ...(template.metadata ?? {}) };
+  return sortedKeys({ spec: { template: { ...template, $patch: 'replace' } } });
 }
 
 export function matchesTemplate(ds: any, rev: any): boolean {
