@@ -87,7 +87,7 @@ describe('HorizontalController', () => {
     const why = 'failed to get cpu utilization: unable to get metrics for resource cpu: no metrics returned from resource metrics API';
     assert.deepEqual(h.events, [
       `Warning FailedGetResourceMetric ${why}`,
-      `Warning FailedComputeMetricsReplicas failed to compute desired number of replicas based on listed metrics for Deployment/default/web: invalid metrics (1 invalid out of 1), first error is: ${why}`,
+      `Warning FailedComputeMetricsReplicas invalid metrics (1 invalid out of 1), first error is: ${why}`,
     ]);
     const st = h.statuses.at(-1);
     assert.deepEqual(cond(st, 'ScalingActive'), {

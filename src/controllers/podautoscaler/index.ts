@@ -131,7 +131,7 @@ export class HorizontalController implements Reconciler {
       if (computed.replicas === -1) {
         setStatus(hpa, current, hpa.status?.desiredReplicas ?? 0, metricStatuses, false, now);
         await this.updateStatusIfNeeded(original, hpa, v1);
-        this.warn(hpa, 'FailedComputeMetricsReplicas', `failed to compute desired number of replicas based on listed metrics for ${reference}: ${computed.error!.message}`);
+        this.warn(hpa, 'FailedComputeMetricsReplicas', computed.error!.message);
         throw new Reported(`failed to compute desired number of replicas based on listed metrics for ${reference}: ${computed.error!.message}`);
       }
       partialError = computed.error;
