@@ -83,6 +83,8 @@ describe('local-path storage and the summary API on a real node', { timeout: 180
   it('provisions on the pod\'s node, binds, and keeps the data across a new pod', async () => {
     await c!.k(['apply', '-f', '-'], { input: pod('writer', 'echo persisted > /data/file.txt && echo inner > /nested/inner.txt && sleep 3600') });
     await c!.k(['wait', '--for=condition=Ready', 'pod/writer', '--timeout=60s']);
+    // The scheduler binds the pod only once its claim is bound, so the kubelet never finds it unbound.
+    assert.equal(await c!.k(['get', 'events', '--field-selector', 'involvedObject.name=writer,reason=FailedMount', '-o', 'name']), '');
     const pvc = row((await c!.k(['get', 'pvc', 'data'])));
     assert.equal(pvc.STATUS, 'Bound');
     assert.equal(pvc.STORAGECLASS, 'local-path');

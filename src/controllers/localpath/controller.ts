@@ -1,6 +1,7 @@
 // Wiring for the local-path provisioner: its claim, volume and class
 // informers (the node informer is shared with the core group). A claim's
-// change provisions or binds; a claim's deletion reclaims its volume.
+// change, or a PV naming it, provisions or binds; a claim's deletion
+// reclaims its volume.
 import type { Client } from '../../client/rest.ts';
 import { Informer, keyOf } from '../../client/informer.ts';
 import { Controller } from '../../client/controller.ts';
@@ -15,6 +16,9 @@ export function createLocalPathProvisioner(client: Client, nodes: Informer, log:
   const provisioner = new Controller(new LocalPathProvisioner(cfg), { workers, log }).watch(claims);
   const reclaimer = new Controller(new LocalPathReclaimer(cfg), { workers, log }).watch(volumes);
   claims.on({ delete: (pvc) => { for (const pv of volumes.byIndex('claim', keyOf(pvc))) reclaimer.queue.add(keyOf(pv)); } });
+  // A PV pre-bound to a claim (the scheduler sets claimRef) binds that claim.
+  const claimOf = (pv: any) => { for (const k of byClaim(pv)) provisioner.queue.add(k); };
+  volumes.on({ add: claimOf, update: (_o, pv) => claimOf(pv) });
   // A node's storage dir may be annotated after a claim chose it.
   nodes.on({ update: (o, n) => {
     if (o.metadata.annotations?.[STORAGE_DIR_ANNOTATION] === n.metadata.annotations?.[STORAGE_DIR_ANNOTATION]) return;

@@ -10,7 +10,7 @@ const claim = (over: any = {}) => ({
 });
 const node = { metadata: { name: 'n1', labels: { 'kubernetes.io/hostname': 'n1' }, annotations: { [STORAGE_DIR_ANNOTATION]: '/data/storage/' } } };
 const cache = (items: any[], key = (o: any) => (o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name)) =>
-  ({ list: () => items, get: (k: string) => items.find((o) => key(o) === k) }) as any;
+  ({ list: () => items, get: (k: string) => items.find((o) => key(o) === k), byIndex: (_i: string, k: string) => items.filter((o) => byClaim(o).includes(k)) }) as any;
 const notFound = () => Object.assign(new Error('nf'), { status: { code: 404 } });
 
 function setup(o: { claims?: any[]; volumes?: any[]; classes?: any[]; apiClaims?: any[]; nodes?: any[] } = {}) {
@@ -28,6 +28,7 @@ function setup(o: { claims?: any[]; volumes?: any[]; classes?: any[]; apiClaims?
     patch: async (r: any, ns: string, name: string, body: any, opts: any = {}) => {
       calls.push(`patch ${r.resource}${opts.subresource ? `/${opts.subresource}` : ''} ${ns ? `${ns}/` : ''}${name}`);
       bodies.push(body);
+      if (r.resource === 'persistentvolumes') return { metadata: { name }, spec: body.spec ?? {}, status: {} };
       return { ...claim(), ...body, metadata: { ...claim().metadata, ...body.metadata }, status: { phase: 'Pending' } };
     },
     delete: async (r: any, _ns: string, name: string) => { calls.push(`delete ${r.resource} ${name}`); },
@@ -102,6 +103,16 @@ describe('local-path provisioner', () => {
     assert.deepEqual(calls, []);
   });
 
+  it('binds a claim to the PV the scheduler pre-bound to it (any class), filling the claimRef\'s uid', async () => {
+    const pv = { metadata: { name: 'static', resourceVersion: '3' }, spec: { storageClassName: 'manual', capacity: { storage: '5Gi' }, accessModes: ['ReadWriteOnce'],
+      hostPath: { path: '/x' }, claimRef: { namespace: 'ns', name: 'data' } }, status: { phase: 'Available' } };
+    const { provisioner, calls, bodies } = setup({ claims: [claim({ spec: { storageClassName: 'manual' }, metadata: { annotations: {} } })], volumes: [pv] });
+    await provisioner.reconcile('ns/data');
+    assert.deepEqual(calls, ['patch persistentvolumes static', 'patch persistentvolumes/status static', 'patch persistentvolumeclaims ns/data', 'patch persistentvolumeclaims/status ns/data']);
+    assert.deepEqual(bodies[0].spec.claimRef, { uid: 'u1', resourceVersion: '7' });
+    assert.equal(bodies[2].spec.volumeName, 'static');
+  });
+
   it('refuses a same-named volume of another claim', async () => {
     const pv = provisionedVolume(claim({ metadata: { uid: 'u1' } }), sc(), node, 'n1', '/s');
     pv.spec.claimRef.uid = 'someone-else';
@@ -120,6 +131,8 @@ describe('local-path reclaimer', () => {
     ['a new claim of the same name does not keep the old volume', pv('Delete'), [claim({ metadata: { uid: 'u2' } })], [claim({ metadata: { uid: 'u2' } })],
       ['get persistentvolumeclaims ns/data', 'delete persistentvolumes pvc-u1']],
     ['leaves volumes it did not provision alone', { ...pv('Delete'), metadata: { name: 'pvc-u1' } }, [], [], []],
+    ['makes a new unclaimed PV Available', { metadata: { name: 'pvc-u1' }, spec: { hostPath: { path: '/x' } }, status: { phase: 'Pending' } }, [], [], ['patch persistentvolumes/status pvc-u1']],
+    ['leaves an Available PV be', { metadata: { name: 'pvc-u1' }, spec: { hostPath: { path: '/x' } }, status: { phase: 'Available' } }, [], [], []],
   ];
   for (const [name, vol, claims, apiClaims, want] of cases) {
     it(name, async () => {

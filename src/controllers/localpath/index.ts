@@ -6,7 +6,10 @@
 // pinned to the node by required node affinity, and both sides are bound.
 // When the claim goes, the PV is deleted (reclaimPolicy Delete) or marked
 // Released (Retain); the node's kubelet removes the directory once no PV
-// names it.
+// names it. Of the PV controller's other duties it does the two the
+// scheduler relies on, for any class: a new PV with no claim becomes
+// Available, and a claim a PV was pre-bound to (the scheduler's static
+// binding sets claimRef) is bound to it.
 import { RESOURCES } from '../../api/resources.ts';
 import type { Client } from '../../client/rest.ts';
 import type { Informer } from '../../client/informer.ts';
@@ -80,7 +83,7 @@ export interface LocalPathConfig {
   log?: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
-/** Keys are claims (namespace/name): provisions and binds. */
+/** Keys are claims (namespace/name): binds pre-bound PVs, provisions local-path claims and binds them. */
 export class LocalPathProvisioner implements Reconciler {
   readonly name = 'local-path-provisioner';
   private readonly c: LocalPathConfig;
@@ -94,14 +97,21 @@ export class LocalPathProvisioner implements Reconciler {
   async reconcile(key: string): Promise<Result> {
     const pvc = this.c.claims.get(key);
     if (!pvc || pvc.metadata.deletionTimestamp) return;
-    const sc = this.c.classes.get(pvc.spec?.storageClassName ?? '');
-    if (sc?.provisioner !== PROVISIONER) return;
-    const ref = (o: any) => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', ...o });
     if (pvc.spec?.volumeName) {
       const pv = this.c.volumes.get(pvc.spec.volumeName);
       if (pv && pv.spec?.claimRef?.uid === pvc.metadata.uid) await this.bind(pvc, pv);
       return;
     }
+    const className = pvc.spec?.storageClassName ?? '';
+    const preBound = this.c.volumes.byIndex('claim', key).find((pv) => (!pv.spec.claimRef.uid || pv.spec.claimRef.uid === pvc.metadata.uid) &&
+      (pv.spec?.storageClassName ?? '') === className && !pv.metadata.deletionTimestamp);
+    if (preBound) {
+      await this.bind(pvc, preBound);
+      return;
+    }
+    const sc = this.c.classes.get(className);
+    if (sc?.provisioner !== PROVISIONER) return;
+    const ref = (o: any) => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', ...o });
     const nodeName = pvc.metadata.annotations?.[SELECTED_NODE];
     if (!nodeName) {
       if (sc.volumeBindingMode === 'WaitForFirstConsumer') {
@@ -140,6 +150,11 @@ export class LocalPathProvisioner implements Reconciler {
   /** Upstream's bind: the PV Bound, then the claim's volumeName and annotations, then its status. */
   private async bind(pvc: any, pv: any): Promise<void> {
     const { namespace, name } = pvc.metadata;
+    if (!pv.spec.claimRef.uid) {
+      pv = await this.c.client.patch(PVS, '', pv.metadata.name, {
+        metadata: { resourceVersion: pv.metadata.resourceVersion }, spec: { claimRef: { uid: pvc.metadata.uid, resourceVersion: pvc.metadata.resourceVersion } },
+      });
+    }
     if (pv.status?.phase !== 'Bound') {
       await this.c.client.patch(PVS, '', pv.metadata.name, { status: { phase: 'Bound' } }, { subresource: 'status' });
     }
@@ -162,7 +177,7 @@ export class LocalPathProvisioner implements Reconciler {
   }
 }
 
-/** Keys are PV names: reclaims provisioned volumes whose claim is gone. */
+/** Keys are PV names: new unclaimed PVs become Available; provisioned volumes whose claim is gone are reclaimed. */
 export class LocalPathReclaimer implements Reconciler {
   readonly name = 'local-path-reclaimer';
   private readonly c: LocalPathConfig;
@@ -173,9 +188,13 @@ export class LocalPathReclaimer implements Reconciler {
 
   async reconcile(key: string): Promise<Result> {
     const pv = this.c.volumes.get(key);
-    if (!pv || pv.metadata.deletionTimestamp || pv.metadata.annotations?.[PROVISIONED_BY] !== PROVISIONER) return;
+    if (!pv || pv.metadata.deletionTimestamp) return;
     const ref = pv.spec?.claimRef;
-    if (!ref) return;
+    if (!ref) {
+      if ((pv.status?.phase ?? 'Pending') === 'Pending') await this.c.client.patch(PVS, '', key, { status: { phase: 'Available' } }, { subresource: 'status' });
+      return;
+    }
+    if (pv.metadata.annotations?.[PROVISIONED_BY] !== PROVISIONER) return;
     const cached = this.c.claims.get(`${ref.namespace}/${ref.name}`);
     if (cached?.metadata.uid === ref.uid) return;
     // The cache may lag a fresh claim: the API decides before anything is deleted.

@@ -1,7 +1,10 @@
 // VolumeBinding (the basic cases): bound claims pin the pod to nodes their
 // PersistentVolume's node affinity allows; unbound WaitForFirstConsumer
 // claims need an available matching PV on the node, or a provisioner (the
-// chosen node is then recorded on the claim for it).
+// chosen node is then recorded on the claim for it). As upstream, PreBind
+// then waits (up to the bind timeout) until the PV controller or the
+// provisioner has bound every such claim, so the kubelet never sees an
+// unbound one.
 import type { StateData } from '../../framework/cycle-state.ts';
 import type { Handle, Plugin } from '../../framework/types.ts';
 import { Status, Code, skip, unresolvable, unschedulable } from '../../framework/status.ts';
@@ -14,6 +17,15 @@ export const ERR_BIND_CONFLICT = "node(s) didn't find available persistent volum
 export const ERR_PV_NOT_FOUND = 'node(s) unavailable due to one or more pvc(s) bound to non-existent pv(s)';
 export const ERR_UNBOUND_IMMEDIATE = 'pod has unbound immediate PersistentVolumeClaims';
 const SELECTED_NODE = 'volume.kubernetes.io/selected-node';
+const BIND_COMPLETED = 'pv.kubernetes.io/bind-completed';
+/** Upstream's --bind-timeout-seconds default. */
+export const BIND_TIMEOUT_MS = 600_000;
+const POLL_MS = 100;
+
+/** Whether the claim is fully bound, as upstream's checkBindings sees it. */
+function claimBound(pvc: any): boolean {
+  return !!pvc?.spec?.volumeName && pvc.metadata?.annotations?.[BIND_COMPLETED] !== undefined;
+}
 const KEY = `PreFilter${NAME}`;
 
 class VolState implements StateData {
@@ -41,7 +53,8 @@ function pvMatchesClaim(pv: any, pvc: any, className: string): boolean {
   return (pvc.spec?.accessModes ?? []).every((m: string) => modes.includes(m));
 }
 
-export function volumeBinding(_args: unknown, handle: Handle): Plugin {
+export function volumeBinding(args: unknown, handle: Handle): Plugin {
+  const timeoutMs = (args as { bindTimeoutMs?: number } | undefined)?.bindTimeoutMs ?? BIND_TIMEOUT_MS;
   const l = handle.listers;
   return {
     name: NAME,
@@ -115,7 +128,15 @@ export function volumeBinding(_args: unknown, handle: Handle): Plugin {
         return new Status(Code.Error, `binding volumes: ${err instanceof Error ? err.message : String(err)}`);
       }
       void pod;
-      return null;
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const pending = s.delayed.filter(({ pvc }) => !claimBound(l.get('persistentvolumeclaims', pvc.metadata.namespace, pvc.metadata.name)));
+        if (pending.length === 0) return null;
+        if (Date.now() >= deadline) {
+          return new Status(Code.Error, `binding volumes: timed out waiting for the condition: claims ${pending.map(({ pvc }) => `${pvc.metadata.namespace}/${pvc.metadata.name}`).join(', ')} are not bound`);
+        }
+        await new Promise((r) => setTimeout(r, POLL_MS));
+      }
     },
   };
 }
