@@ -31,7 +31,7 @@ const BETA_STORAGE_PROVISIONER = 'volume.beta.kubernetes.io/storage-provisioner'
 export const STORAGE_DIR_ANNOTATION = 'k8ts.io/local-path-storage-dir';
 /** For a node that does not say: the server's default data dir's storage. */
 export const DEFAULT_STORAGE_DIR = '/var/lib/k8ts/storage';
-const ANNOTATION_GRACE_MS = 30_000;
+const ANNOTATION_GRACE_MS = 15_000;
 
 /** A claim's volume directory name, as rancher's provisioner names it. */
 export function volumeDirName(pvName: string, pvc: any): string {
