@@ -6,6 +6,8 @@
 // pods / (last binding seen by a watch − resume), binding writes included.
 //
 //   npm run bench:scheduler [-- --nodes 5000] [--scale 1] [--workloads SchedulingBasic,…]
+//   [--in-process]: the same workloads on the real Scheduler with a fake API
+//   (no server; the scheduling cycle's own cost, for before/after profiles)
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -16,6 +18,7 @@ import { adminClient } from '../test/support/http.ts';
 import { until } from '../test/support/wait.ts';
 import { pool } from './lib/measure.ts';
 import { machine } from './lib/report.ts';
+import { runInProcess } from './lib/scheduler-inprocess.ts';
 
 const { values } = parseArgs({
   options: {
@@ -23,6 +26,7 @@ const { values } = parseArgs({
     scale: { type: 'string', default: '1' },
     workloads: { type: 'string', default: 'SchedulingBasic,NodeAffinity,TopologySpreading,PodAntiAffinity,PreemptionAsync,Unschedulable' },
     out: { type: 'string', default: 'bench/results/scheduler.json' },
+    'in-process': { type: 'boolean', default: false },
   },
 });
 const NODES = Number(values.nodes);
@@ -154,7 +158,17 @@ async function main(): Promise<void> {
   writeFileSync(out, JSON.stringify({ machine: machine(), nodes: NODES, scale, results }, null, 2));
 }
 
-main().catch((err) => {
+async function inProcess(): Promise<void> {
+  const workloads = values.workloads!.split(',').map((name) => {
+    if (!WORKLOADS[name]) throw new Error(`unknown workload ${name}`);
+    return [name, WORKLOADS[name]] as [string, Workload];
+  });
+  const results = await runInProcess({ nodes: NODES, zones: ZONES, schedulerName: SCHEDULER, workloads, log });
+  const rows = results.map((r) => `${r.workload.padEnd(18)} ${r.podsPerSecond.toFixed(0).padStart(7)} pods/s   floor ${String(FLOORS[r.workload]).padStart(4)}`);
+  process.stdout.write(`\nscheduler in process (${NODES} nodes, scale ${scale}, fake API)\n${rows.join('\n')}\n`);
+}
+
+(values['in-process'] ? inProcess() : main()).catch((err) => {
   process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
   process.exitCode = 1;
 });

@@ -6,6 +6,9 @@ import type { ImageState } from '../framework/node-info.ts';
 import type { PodInfo } from '../framework/pod-info.ts';
 import { newPodInfo } from '../framework/pod-info.ts';
 import type { Snapshot } from '../framework/types.ts';
+import type { LabelSelector } from '../framework/selectors.ts';
+import { PodIndex } from './pod-index.ts';
+import type { IndexedPod } from './pod-index.ts';
 
 interface PodState {
   pi: PodInfo;
@@ -17,6 +20,13 @@ interface PodState {
 const ZONE = 'topology.kubernetes.io/zone';
 const REGION = 'topology.kubernetes.io/region';
 
+function sameLabels(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
+  const ka = Object.keys(a ?? {});
+  if (ka.length !== Object.keys(b ?? {}).length) return false;
+  for (const k of ka) if (a![k] !== b?.[k]) return false;
+  return true;
+}
+
 export class Cache implements Snapshot {
   private readonly infos = new Map<string, NodeInfo>();
   private readonly pods = new Map<string, PodState>();
@@ -24,6 +34,9 @@ export class Cache implements Snapshot {
   private list: NodeInfo[] | null = null;
   private withAffinity: NodeInfo[] | null = null;
   private withAnti: NodeInfo[] | null = null;
+  private readonly index = new PodIndex();
+  /** Per topology key: value → how many nodes carry it (dropped whenever node labels change). */
+  private topo = new Map<string, Map<string, number>>();
 
   private info(name: string): NodeInfo {
     let n = this.infos.get(name);
@@ -80,6 +93,25 @@ export class Cache implements Snapshot {
     return (this.withAnti ??= this.nodes().filter((n) => n.podsWithRequiredAntiAffinity.length > 0));
   }
 
+  podCandidates(namespace: string, selector: LabelSelector | null | undefined): Iterable<IndexedPod> {
+    return this.index.candidates(namespace, selector);
+  }
+
+  podNamespaces(): Iterable<string> {
+    return this.index.namespaces();
+  }
+
+  topologyValues(key: string): Map<string, number> {
+    let m = this.topo.get(key);
+    if (m) return m;
+    this.topo.set(key, (m = new Map()));
+    for (const n of this.nodes()) {
+      const v = n.node.metadata?.labels?.[key];
+      if (v !== undefined) m.set(v, (m.get(v) ?? 0) + 1);
+    }
+    return m;
+  }
+
   // --- nodes ----------------------------------------------------------------
 
   private setImages(info: NodeInfo, node: any | null): void {
@@ -103,6 +135,7 @@ export class Cache implements Snapshot {
     const info = this.info(node.metadata.name);
     const old = info.node;
     const zoneChanged = !old || old.metadata?.labels?.[ZONE] !== node.metadata?.labels?.[ZONE] || old.metadata?.labels?.[REGION] !== node.metadata?.labels?.[REGION];
+    if (!old || !sameLabels(old.metadata?.labels, node.metadata?.labels)) this.topo = new Map();
     info.setNode(node);
     if (!old || JSON.stringify(old.status?.images) !== JSON.stringify(node.status?.images)) this.setImages(info, node);
     if (zoneChanged) this.dirty();
@@ -119,6 +152,7 @@ export class Cache implements Snapshot {
     // Pods still bound to a deleted node keep a node-less entry until they go.
     if (info.pods.length === 0) this.infos.delete(node.metadata.name);
     else info.node = null;
+    this.topo = new Map();
     this.dirty();
   }
 
@@ -135,6 +169,7 @@ export class Cache implements Snapshot {
   private place(pi: PodInfo, nodeName: string, assumed: boolean): void {
     const info = this.info(nodeName);
     this.change(info, () => info.addPod(pi));
+    this.index.add(pi, info);
     this.pods.set(pi.uid, { pi, nodeName, assumed, bindingFinished: false });
   }
 
@@ -143,6 +178,7 @@ export class Cache implements Snapshot {
     if (!st) return;
     const info = this.infos.get(st.nodeName);
     this.change(info, () => info?.removePod(uid));
+    this.index.remove(uid);
     if (info && !info.node && info.pods.length === 0) this.infos.delete(st.nodeName);
     this.pods.delete(uid);
   }

@@ -5,6 +5,8 @@ import type { CycleState } from './cycle-state.ts';
 import type { MaybeStatus, Status } from './status.ts';
 import type { NodeInfo } from './node-info.ts';
 import type { NamespaceLabels, PodInfo } from './pod-info.ts';
+import type { LabelSelector } from './selectors.ts';
+import type { IndexedPod } from '../cache/pod-index.ts';
 
 export const MAX_NODE_SCORE = 100;
 export const MIN_NODE_SCORE = 0;
@@ -78,6 +80,12 @@ export interface Snapshot {
   get(name: string): NodeInfo | undefined;
   havePodsWithAffinity(): NodeInfo[];
   havePodsWithRequiredAntiAffinity(): NodeInfo[];
+  /** A superset of the pods (bound or assumed, with their node) in the namespace that the selector matches. */
+  podCandidates(namespace: string, selector: LabelSelector | null | undefined): Iterable<IndexedPod>;
+  /** Namespaces that hold at least one pod. */
+  podNamespaces(): Iterable<string>;
+  /** Per value of a node label: how many nodes carry it. */
+  topologyValues(key: string): Map<string, number>;
 }
 
 /** Informer-backed reads of other objects: resource is the plural name (persistentvolumeclaims, …). */

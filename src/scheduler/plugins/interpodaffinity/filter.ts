@@ -5,6 +5,9 @@ import type { StateData } from '../../framework/cycle-state.ts';
 import type { NodeInfo } from '../../framework/node-info.ts';
 import type { AffinityTerm, NamespaceLabels, PodInfo } from '../../framework/pod-info.ts';
 import { termMatches } from '../../framework/pod-info.ts';
+import { matchesSelector } from '../../framework/selectors.ts';
+import type { Snapshot } from '../../framework/types.ts';
+import type { IndexedPod } from '../../cache/pod-index.ts';
 
 export const ERR_AFFINITY = "node(s) didn't match pod affinity rules";
 export const ERR_ANTI_AFFINITY = "node(s) didn't match pod anti-affinity rules";
@@ -61,13 +64,37 @@ export function account(s: FilterState, existing: PodInfo, node: NodeInfo, ns: N
   for (const t of s.pod.requiredAntiAffinity) if (termMatches(t, existing.pod, ns)) s.anti.bump(n, t.topologyKey, by);
 }
 
-export function computeFilterState(pod: PodInfo, all: NodeInfo[], withAnti: NodeInfo[], ns: NamespaceLabels): FilterState {
+/** The pods a term can match, from the cache's index: per namespace it names or its namespaceSelector selects. */
+export function* termCandidates(t: AffinityTerm, snap: Snapshot, ns: NamespaceLabels): Iterable<IndexedPod> {
+  for (const n of t.namespaces) yield* snap.podCandidates(n, t.selector);
+  if (!t.namespaceSelector) return;
+  for (const n of snap.podNamespaces()) {
+    if (!t.namespaces.has(n) && matchesSelector(t.namespaceSelector, ns(n))) yield* snap.podCandidates(n, t.selector);
+  }
+}
+
+/**
+ * PreFilter state: existing pods' required anti-affinity from the nodes that
+ * have some, and the incoming pod's own terms over the pods the cache's
+ * label index offers for them (not every pod of every node).
+ */
+export function computeFilterState(pod: PodInfo, snap: Snapshot, withAnti: NodeInfo[], ns: NamespaceLabels): FilterState {
   const s = new FilterState(pod);
-  const own = pod.requiredAffinity.length + pod.requiredAntiAffinity.length > 0;
-  for (const node of own ? all : withAnti) {
-    for (const existing of own ? node.pods : node.podsWithRequiredAntiAffinity) {
+  for (const node of withAnti) {
+    for (const existing of node.podsWithRequiredAntiAffinity) {
       if (existing.uid === pod.uid) continue;
-      account(s, existing, node, ns, 1);
+      for (const t of existing.requiredAntiAffinity) if (termMatches(t, pod.pod, ns)) s.existingAnti.bump(node.node, t.topologyKey, 1);
+    }
+  }
+  if (pod.requiredAffinity.length) {
+    for (const e of termCandidates(pod.requiredAffinity[0], snap, ns)) {
+      if (e.pi.uid === pod.uid || !matchesAllTerms(pod.requiredAffinity, e.pi.pod, ns)) continue;
+      for (const t of pod.requiredAffinity) s.affinity.bump(e.node.node, t.topologyKey, 1);
+    }
+  }
+  for (const t of pod.requiredAntiAffinity) {
+    for (const e of termCandidates(t, snap, ns)) {
+      if (e.pi.uid !== pod.uid && termMatches(t, e.pi.pod, ns)) s.anti.bump(e.node.node, t.topologyKey, 1);
     }
   }
   return s;

@@ -8,7 +8,7 @@ import type { AffinityTerm, PodInfo, WeightedAffinityTerm } from '../../framewor
 import { termMatches } from '../../framework/pod-info.ts';
 import { skip, unresolvable, unschedulable } from '../../framework/status.ts';
 import type { FilterState} from './filter.ts';
-import { ERR_AFFINITY, ERR_ANTI_AFFINITY, ERR_EXISTING_ANTI_AFFINITY, account, computeFilterState, satisfiesAffinity, satisfiesAntiAffinity, satisfiesExistingAntiAffinity } from './filter.ts';
+import { ERR_AFFINITY, ERR_ANTI_AFFINITY, ERR_EXISTING_ANTI_AFFINITY, account, computeFilterState, termCandidates, satisfiesAffinity, satisfiesAntiAffinity, satisfiesExistingAntiAffinity } from './filter.ts';
 
 export const NAME = 'InterPodAffinity';
 const FILTER_KEY = `PreFilter${NAME}`;
@@ -42,7 +42,7 @@ export function interPodAffinity(args: InterPodAffinityArgs, handle: Handle): Pl
     preFilter(state, pod) {
       const withAnti = handle.snapshot.havePodsWithRequiredAntiAffinity();
       if (pod.requiredAffinity.length + pod.requiredAntiAffinity.length === 0 && withAnti.length === 0) return { status: skip() };
-      state.write(FILTER_KEY, computeFilterState(pod, handle.snapshot.nodes(), withAnti, ns));
+      state.write(FILTER_KEY, computeFilterState(pod, handle.snapshot, withAnti, ns));
       return {};
     },
     addPod(state, _pod, toAdd, node) {
@@ -68,23 +68,30 @@ export function interPodAffinity(args: InterPodAffinityArgs, handle: Handle): Pl
       const withAffinity = handle.snapshot.havePodsWithAffinity();
       if (!hasPreferred && withAffinity.length === 0) return skip();
       const s = new ScoreState();
+      // The incoming pod's preferred terms, over the pods the index offers for each.
+      const own = (list: WeightedAffinityTerm[], sign: number) => {
+        for (const t of list) {
+          for (const e of termCandidates(t, handle.snapshot, ns)) {
+            if (e.pi.uid !== pod.uid && termMatches(t, e.pi.pod, ns)) s.add(t, t.weight * sign, e.node.node);
+          }
+        }
+      };
+      own(pod.preferredAffinity, 1);
+      own(pod.preferredAntiAffinity, -1);
+      // Existing pods' terms about the incoming pod: only pods with affinity have any.
       const visit = (node: NodeInfo, existing: PodInfo) => {
         if (existing.uid === pod.uid) return;
         const n = node.node;
-        const terms = (list: WeightedAffinityTerm[], target: any, sign: number) => {
-          for (const t of list) if (termMatches(t, target, ns)) s.add(t, t.weight * sign, n);
+        const terms = (list: WeightedAffinityTerm[], sign: number) => {
+          for (const t of list) if (termMatches(t, pod.pod, ns)) s.add(t, t.weight * sign, n);
         };
-        terms(pod.preferredAffinity, existing.pod, 1);
-        terms(pod.preferredAntiAffinity, existing.pod, -1);
         if (hardWeight > 0) for (const t of existing.requiredAffinity) if (termMatches(t, pod.pod, ns)) s.add(t, hardWeight, n);
         if (!args.ignorePreferredTermsOfExistingPods) {
-          terms(existing.preferredAffinity, pod.pod, 1);
-          terms(existing.preferredAntiAffinity, pod.pod, -1);
+          terms(existing.preferredAffinity, 1);
+          terms(existing.preferredAntiAffinity, -1);
         }
       };
-      for (const node of hasPreferred ? handle.snapshot.nodes() : withAffinity) {
-        for (const existing of hasPreferred ? node.pods : node.podsWithAffinity) visit(node, existing);
-      }
+      for (const node of withAffinity) for (const existing of node.podsWithAffinity) visit(node, existing);
       state.write(SCORE_KEY, s);
       return null;
     },

@@ -5,7 +5,8 @@ import type { NodeInfo } from '../../framework/node-info.ts';
 import type { PodInfo } from '../../framework/pod-info.ts';
 import { matchesSelector } from '../../framework/selectors.ts';
 import type { Constraint } from './constraints.ts';
-import { countMatching, nodeCounts, nodeHasKeys } from './constraints.ts';
+import { nodeCounts, nodeHasKeys } from './constraints.ts';
+import type { Snapshot } from '../../framework/types.ts';
 
 export const ERR_CONSTRAINTS = "node(s) didn't match pod topology spread constraints";
 export const ERR_MISSING_LABEL = "node(s) didn't match pod topology spread constraints (missing required label)";
@@ -53,18 +54,57 @@ export class SpreadState implements StateData {
   }
 }
 
-export function computeSpreadState(pod: any, constraints: Constraint[], nodes: NodeInfo[]): SpreadState {
+/** Whether the pod restricts nodes by nodeSelector or required node affinity (what nodeAffinityPolicy=Honor reads). */
+export function hasNodeConstraints(pod: any): boolean {
+  return Object.keys(pod.spec?.nodeSelector ?? {}).length > 0 || !!pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+}
+
+/**
+ * Matching pods per domain over the nodes that count (every node with all
+ * the constraints' keys that passes the policies; each such domain is
+ * present, even at zero). Pods come from the cache's label index, so the
+ * cost is O(nodes + matching pods) and, when every node counts, O(domains +
+ * matching pods).
+ */
+export function computeSpreadState(pod: any, constraints: Constraint[], snap: Snapshot): SpreadState {
   const s = new SpreadState(constraints);
   const ns = pod.metadata?.namespace ?? 'default';
-  for (const node of nodes) {
-    if (!node.node || !nodeHasKeys(node.node, constraints)) continue;
+  const numNodes = snap.nodes().length;
+  const everyNode = constraints.every((c) => !c.honorTaints && (!c.honorAffinity || !hasNodeConstraints(pod))) &&
+    constraints.every((c) => sum(snap.topologyValues(c.topologyKey)) === numNodes);
+  // Per constraint, the nodes that count (null: all of them).
+  const counted: (Set<NodeInfo> | null)[] = constraints.map(() => (everyNode ? null : new Set()));
+  if (everyNode) {
     constraints.forEach((c, i) => {
-      if (!nodeCounts(c, pod, node.node)) return;
-      const v = node.node.metadata.labels[c.topologyKey];
-      s.counts[i].set(v, (s.counts[i].get(v) ?? 0) + countMatching(node.pods, c.selector, ns));
+      for (const v of snap.topologyValues(c.topologyKey).keys()) s.counts[i].set(v, 0);
     });
+  } else {
+    for (const node of snap.nodes()) {
+      if (!nodeHasKeys(node.node, constraints)) continue;
+      constraints.forEach((c, i) => {
+        if (!nodeCounts(c, pod, node.node)) return;
+        const v = node.node.metadata.labels[c.topologyKey];
+        if (!s.counts[i].has(v)) s.counts[i].set(v, 0);
+        counted[i]!.add(node);
+      });
+    }
   }
+  constraints.forEach((c, i) => {
+    for (const e of snap.podCandidates(ns, c.selector)) {
+      const n = e.node.node;
+      if (!n || e.pi.pod.metadata.deletionTimestamp || !matchesSelector(c.selector, e.pi.pod.metadata.labels)) continue;
+      if (counted[i] ? !counted[i]!.has(e.node) : !nodeHasKeys(n, constraints)) continue;
+      const v = n.metadata.labels[c.topologyKey];
+      s.counts[i].set(v, (s.counts[i].get(v) ?? 0) + 1);
+    }
+  });
   return s;
+}
+
+function sum(m: Map<string, number>): number {
+  let n = 0;
+  for (const v of m.values()) n += v;
+  return n;
 }
 
 export function spreadFilter(s: SpreadState, pod: any, node: any): string | null {

@@ -6,7 +6,9 @@ import type { Handle, Plugin } from '../../framework/types.ts';
 import { MAX_NODE_SCORE } from '../../framework/types.ts';
 import { skip, unresolvable, unschedulable } from '../../framework/status.ts';
 import type { Constraint } from './constraints.ts';
-import { SYSTEM_DEFAULT_CONSTRAINTS, countMatching, nodeCounts, nodeHasKeys, podConstraints } from './constraints.ts';
+import type { NodeInfo } from '../../framework/node-info.ts';
+import { matchesSelector } from '../../framework/selectors.ts';
+import { SYSTEM_DEFAULT_CONSTRAINTS, nodeCounts, nodeHasKeys, podConstraints } from './constraints.ts';
 import type { SpreadState} from './filter.ts';
 import { ERR_MISSING_LABEL, computeSpreadState, spreadFilter } from './filter.ts';
 
@@ -19,6 +21,8 @@ class ScoreState implements StateData {
   constraints: Constraint[] = [];
   ignored = new Set<string>();
   counts: Map<string, number>[] = [];
+  /** Hostname constraints: matching pods per node name. */
+  hostCounts: Map<string, number>[] = [];
   weights: number[] = [];
   clone(): ScoreState {
     return this;
@@ -38,7 +42,7 @@ export function podTopologySpread(args: SpreadArgs, handle: Handle): Plugin {
     preFilter(state, pod) {
       const cs = podConstraints(pod.pod, 'DoNotSchedule', defaults, handle.listers);
       if (cs.length === 0) return { status: skip() };
-      state.write(FILTER_KEY, computeSpreadState(pod.pod, cs, handle.snapshot.nodes()));
+      state.write(FILTER_KEY, computeSpreadState(pod.pod, cs, handle.snapshot));
       return {};
     },
     addPod(state, pod, toAdd, node) {
@@ -71,28 +75,36 @@ export function podTopologySpread(args: SpreadArgs, handle: Handle): Plugin {
       }
       s.weights = cs.map((c, i) => Math.log((c.topologyKey === HOSTNAME ? filtered.length - s.ignored.size : domains[i].size) + 2));
       s.counts = cs.map(() => new Map());
+      s.hostCounts = cs.map(() => new Map());
       const ns = pod.pod.metadata?.namespace ?? 'default';
-      for (const n of handle.snapshot.nodes()) {
-        if (!n.node || !nodeHasKeys(n.node, cs)) continue;
-        cs.forEach((c, i) => {
-          if (c.topologyKey === HOSTNAME || !nodeCounts(c, pod.pod, n.node)) return;
-          const v = n.node.metadata.labels[c.topologyKey];
-          if (!domains[i].has(v)) return;
-          s.counts[i].set(v, (s.counts[i].get(v) ?? 0) + countMatching(n.pods, c.selector, ns));
-        });
-      }
+      cs.forEach((c, i) => {
+        const host = c.topologyKey === HOSTNAME;
+        // Whether a node counts for this constraint, decided once per node.
+        const counts = new Map<NodeInfo, boolean>();
+        for (const e of handle.snapshot.podCandidates(ns, c.selector)) {
+          const n = e.node.node;
+          if (!n || e.pi.pod.metadata.deletionTimestamp || !matchesSelector(c.selector, e.pi.pod.metadata.labels)) continue;
+          if (host) {
+            s.hostCounts[i].set(e.node.name, (s.hostCounts[i].get(e.node.name) ?? 0) + 1);
+            continue;
+          }
+          let ok = counts.get(e.node);
+          if (ok === undefined) counts.set(e.node, (ok = nodeHasKeys(n, cs) && nodeCounts(c, pod.pod, n)));
+          const v = n.metadata.labels[c.topologyKey];
+          if (ok && domains[i].has(v)) s.counts[i].set(v, (s.counts[i].get(v) ?? 0) + 1);
+        }
+      });
       state.write(SCORE_KEY, s);
       return null;
     },
-    score(state, pod, node) {
+    score(state, _pod, node) {
       const s = state.read<ScoreState>(SCORE_KEY);
       if (!s || s.ignored.has(node.name)) return 0;
-      const ns = pod.pod.metadata?.namespace ?? 'default';
       let score = 0;
       s.constraints.forEach((c, i) => {
         const v = node.node?.metadata?.labels?.[c.topologyKey];
         if (v === undefined) return;
-        const cnt = c.topologyKey === HOSTNAME ? countMatching(node.pods, c.selector, ns) : (s.counts[i].get(v) ?? 0);
+        const cnt = c.topologyKey === HOSTNAME ? (s.hostCounts[i].get(node.name) ?? 0) : (s.counts[i].get(v) ?? 0);
         score += cnt * s.weights[i] + (c.maxSkew - 1);
       });
       return Math.round(score);
