@@ -7,7 +7,8 @@
 //
 //   npm run bench:scheduler [-- --nodes 5000] [--scale 1] [--workloads SchedulingBasic,…]
 //   [--in-process]: the same workloads on the real Scheduler with a fake API
-//   (no server; the scheduling cycle's own cost, for before/after profiles)
+//   (no server; the scheduling cycle's own cost, for before/after profiles;
+//   --profile-dir D writes a CPU profile of each measured phase to D)
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -27,6 +28,11 @@ const { values } = parseArgs({
     workloads: { type: 'string', default: 'SchedulingBasic,NodeAffinity,TopologySpreading,PodAntiAffinity,PreemptionAsync,Unschedulable' },
     out: { type: 'string', default: 'bench/results/scheduler.json' },
     'in-process': { type: 'boolean', default: false },
+    /**
+     * In process: a CPU profile of each workload's measured phase. End to end:
+     * whole-run CPU profiles of the API server and the scheduler process.
+     */
+    'profile-dir': { type: 'string' },
   },
 });
 const NODES = Number(values.nodes);
@@ -73,7 +79,14 @@ const WORKLOADS: Record<string, Workload> = {
 };
 
 async function main(): Promise<void> {
+  const profileDir = values['profile-dir'] ? resolve(values['profile-dir']) : undefined;
+  const baseOptions = process.env.NODE_OPTIONS ?? '';
+  const profiling = profileDir ? `${baseOptions} --cpu-prof --cpu-prof-dir=${profileDir}`.trim() : baseOptions;
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
+  // The server inherits this environment (and so its profiler flags).
+  process.env.NODE_OPTIONS = profiling;
   const c = await startCluster();
+  process.env.NODE_OPTIONS = baseOptions;
   const http = adminClient(c.kubeconfig);
   const children: ChildProcess[] = [];
   // Interrupted (Ctrl-C, a timeout): take the detached hollow nodes and scheduler down too.
@@ -92,7 +105,7 @@ async function main(): Promise<void> {
       return list.items.filter((x: any) => x.status?.conditions?.some((y: any) => y.type === 'Ready' && y.status === 'True')).length >= NODES;
     }, 2000);
     const cfg = writeTemp('bench-scheduler.yaml', `apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nprofiles:\n- schedulerName: ${SCHEDULER}\n`);
-    const sched = spawn(K8TS, ['scheduler', '--kubeconfig', c.kubeconfig, '--leader-elect=false', '--scheduler-config', cfg, '--explain-port', '0'], { stdio: 'ignore', detached: true, env: { ...process.env, K8TS_LOG: 'quiet' } });
+    const sched = spawn(K8TS, ['scheduler', '--kubeconfig', c.kubeconfig, '--leader-elect=false', '--scheduler-config', cfg, '--explain-port', '0'], { stdio: 'ignore', detached: true, env: { ...process.env, NODE_OPTIONS: profiling, K8TS_LOG: 'quiet' } });
     children.push(sched);
 
     for (const [name, value] of [['bench-low', 0], ['bench-high', 1000]] as const) {
@@ -146,6 +159,12 @@ async function main(): Promise<void> {
       }
     }
     close();
+    if (profileDir) {
+      // A clean exit, so that the scheduler writes its profile.
+      const exited = new Promise((r) => sched.once('exit', r));
+      sched.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 60_000))]);
+    }
   } finally {
     for (const ch of children) killGroup(ch);
     http.close();
@@ -163,7 +182,7 @@ async function inProcess(): Promise<void> {
     if (!WORKLOADS[name]) throw new Error(`unknown workload ${name}`);
     return [name, WORKLOADS[name]] as [string, Workload];
   });
-  const results = await runInProcess({ nodes: NODES, zones: ZONES, schedulerName: SCHEDULER, workloads, log });
+  const results = await runInProcess({ nodes: NODES, zones: ZONES, schedulerName: SCHEDULER, workloads, log, profileDir: values['profile-dir'] });
   const rows = results.map((r) => `${r.workload.padEnd(18)} ${r.podsPerSecond.toFixed(0).padStart(7)} pods/s   floor ${String(FLOORS[r.workload]).padStart(4)}`);
   process.stdout.write(`\nscheduler in process (${NODES} nodes, scale ${scale}, fake API)\n${rows.join('\n')}\n`);
 }

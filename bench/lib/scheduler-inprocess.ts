@@ -8,6 +8,8 @@ import { loadSchedulerConfig } from '../../src/scheduler/framework/config.ts';
 import { inTreeRegistry } from '../../src/scheduler/plugins/registry.ts';
 import { wireNodes, wirePods } from '../../src/scheduler/wiring.ts';
 import type { SchedulerApi } from '../../src/scheduler/framework/types.ts';
+import { Session } from 'node:inspector/promises';
+import { writeFileSync } from 'node:fs';
 
 export interface InProcessWorkload {
   init: number;
@@ -50,7 +52,23 @@ class FakeInformer {
 
 const later = (fn: () => void) => setImmediate(fn);
 
-export async function runInProcess(o: { nodes: number; zones: number; schedulerName: string; workloads: [string, InProcessWorkload][]; log: (m: string) => void }): Promise<{ workload: string; podsPerSecond: number }[]> {
+/** A CPU profile of the measured phase only (the placement of existing pods left out). */
+async function profiled<T>(dir: string | undefined, name: string, fn: () => Promise<T>): Promise<T> {
+  if (!dir) return fn();
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await fn();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(`${dir}/${name}.cpuprofile`, JSON.stringify(profile));
+    session.disconnect();
+  }
+}
+
+export async function runInProcess(o: { nodes: number; zones: number; schedulerName: string; workloads: [string, InProcessWorkload][]; log: (m: string) => void; profileDir?: string }): Promise<{ workload: string; podsPerSecond: number }[]> {
   const pods = new FakeInformer();
   const nodes = new FakeInformer();
   const classes = new FakeInformer();
@@ -123,12 +141,15 @@ export async function runInProcess(o: { nodes: number; zones: number; schedulerN
     // Measured pods arrive while the loop is held, as the SIGSTOP in the end-to-end run.
     create(ns, 'm', w.measured, w.spec, name);
     const t0 = performance.now();
-    await waitFor(`${name} measured`, () => bound(ns, 'm', w.measured) === w.measured, 600_000);
+    const cycles0 = s.queue.schedulingCycle;
+    const cpu0 = process.cpuUsage();
+    await profiled(o.profileDir, name, () => waitFor(`${name} measured`, () => bound(ns, 'm', w.measured) === w.measured, 600_000));
     let last = t0;
     for (let i = 0; i < w.measured; i++) last = Math.max(last, boundAt.get(`${ns}/m-${i}`)!);
     const rate = w.measured / ((last - t0) / 1000);
     out.push({ workload: name, podsPerSecond: rate });
-    o.log(`${name}: ${rate.toFixed(0)} pods/s in process`);
+    const cpu = process.cpuUsage(cpu0);
+    o.log(`${name}: ${rate.toFixed(0)} pods/s in process (${s.queue.schedulingCycle - cycles0} attempts, ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms CPU over ${(last - t0).toFixed(0)} ms)`);
     if (w.initUnschedulable || name === 'PreemptionAsync') {
       for (const p of pods.list()) if (p.metadata.namespace === ns) pods.remove(key(p));
     }

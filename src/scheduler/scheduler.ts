@@ -238,8 +238,9 @@ export class Scheduler {
   }
 
   private findFeasible(fwk: Framework, state: CycleState, pi: PodInfo, nodes: NodeInfo[], raw: RawAttempt): NodeInfo[] | null {
-    // A pod nominated by an earlier preemption tries that node first.
-    const nominated = pi.pod.status?.nominatedNodeName;
+    // A pod nominated by an earlier preemption tries that node first (the
+    // nominator knows it before the status write comes back through the watch).
+    const nominated = pi.pod.status?.nominatedNodeName || this.nominator.nodeOf(pi.uid);
     if (nominated) {
       const n = this.cache.get(nominated);
       if (n && nodes.includes(n) && !fwk.runFilterWithNominatedPods(state, pi, n)) {

@@ -136,8 +136,10 @@ export class Framework implements FrameworkHandle {
    * only because of them).
    */
   runFilterWithNominatedPods(state: CycleState, pod: PodInfo, node: NodeInfo): MaybeStatus {
+    const forNode = this.handle.nominatedPodsForNode(node.name);
+    if (forNode.length === 0) return this.runFilter(state, pod, node);
     const prio = podPriority(pod.pod);
-    const nominated = this.handle.nominatedPodsForNode(node.name).filter((n) => n.uid !== pod.uid && podPriority(n.pod) >= prio);
+    const nominated = forNode.filter((n) => n.uid !== pod.uid && podPriority(n.pod) >= prio);
     if (nominated.length > 0) {
       const s2 = state.clone();
       const n2 = node.clone();

@@ -55,6 +55,31 @@ describe('scheduling queue', () => {
     assert.equal(q.stats().active, 1);
   });
 
+  it('pops a moved pod from backoff when activeQ is empty (SchedulerPopFromBackoffQ), never one in error backoff', async () => {
+    const now = { t: 0 };
+    const q = queue(now);
+    q.add(pod('moved'));
+    q.add(pod('failed'));
+    const a = (await q.pop())!;
+    const b = (await q.pop())!;
+    a.unschedulablePlugins = new Set(['NodeResourcesFit']);
+    q.addUnschedulable(a, q.schedulingCycle);
+    q.addUnschedulable(b, q.schedulingCycle, true);
+    // A waiting pop is woken by the move, long before the 1 s backoff ends.
+    const next = q.pop();
+    q.moveAllToActiveOrBackoff({ resource: 'Pod', action: 'Delete' });
+    assert.equal((await next)!.pi.pod.metadata.name, 'moved');
+    assert.deepEqual(q.stats(), { active: 0, backoff: 1, unschedulable: 0, gated: 0 });
+    let popped = false;
+    void q.pop().then(() => { popped = true; });
+    await new Promise((r) => setImmediate(r));
+    assert.equal(popped, false, 'error backoff is waited out');
+    now.t += 1000;
+    q.flushBackoffCompleted();
+    await new Promise((r) => setImmediate(r));
+    assert.equal(popped, true);
+  });
+
   it('sends a pod that failed during a move request to backoff, not to unschedulable', async () => {
     const q = queue({ t: 0 });
     q.add(pod('p'));

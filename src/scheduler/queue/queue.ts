@@ -35,6 +35,8 @@ export class SchedulingQueue {
   private readonly cfg: Required<QueueConfig>;
   private readonly active: Heap<QueuedPodInfo>;
   private readonly backoff: Heap<QueuedPodInfo>;
+  /** Pods whose attempt ended in an error: they wait out their whole backoff (upstream's podErrorBackoffQ). */
+  private readonly errorBackoff: Heap<QueuedPodInfo>;
   private readonly unschedulable = new Map<string, QueuedPodInfo>();
   /** Pods popped and not yet done: an update to them is kept for when they fail. */
   private readonly inFlight = new Map<string, QueuedPodInfo>();
@@ -58,6 +60,7 @@ export class SchedulingQueue {
     const key = (q: QueuedPodInfo) => q.pi.uid;
     this.active = new Heap(key, (a, b) => this.cfg.less(a, b));
     this.backoff = new Heap(key, (a, b) => this.backoffExpiry(a) < this.backoffExpiry(b));
+    this.errorBackoff = new Heap(key, (a, b) => this.backoffExpiry(a) < this.backoffExpiry(b));
   }
 
   /** Starts the periodic flushes (backoff every second, leftovers every 30 s). */
@@ -91,11 +94,17 @@ export class SchedulingQueue {
   }
 
   private wake(): void {
-    while (this.waiters.length && this.active.size) this.waiters.shift()!(this.takeActive());
+    while (this.waiters.length && (this.active.size || this.backoff.size)) this.waiters.shift()!(this.takeActive());
   }
 
+  /**
+   * The next pod from activeQ or, when activeQ is empty, the one closest to
+   * the end of its backoff (upstream's SchedulerPopFromBackoffQ, on by
+   * default since 1.33): an idle scheduler does not make a pod that an
+   * event moved wait out its backoff. Error backoff is never cut short.
+   */
   private takeActive(): QueuedPodInfo {
-    const q = this.active.pop()!;
+    const q = this.active.pop() ?? this.backoff.pop()!;
     q.attempts++;
     this.schedulingCycle++;
     this.inFlight.set(q.pi.uid, q);
@@ -113,6 +122,7 @@ export class SchedulingQueue {
     q.gatedBy = undefined;
     this.unschedulable.delete(q.pi.uid);
     this.backoff.delete(q.pi.uid);
+    this.errorBackoff.delete(q.pi.uid);
     this.active.push(q);
     this.wake();
   }
@@ -121,6 +131,7 @@ export class SchedulingQueue {
     if (this.isBackingOff(q)) {
       this.unschedulable.delete(q.pi.uid);
       this.backoff.push(q);
+      this.wake();
     } else this.toActive(q);
   }
 
@@ -132,7 +143,7 @@ export class SchedulingQueue {
   }
 
   has(uid: string): boolean {
-    return this.active.has(uid) || this.backoff.has(uid) || this.unschedulable.has(uid) || this.inFlight.has(uid);
+    return this.active.has(uid) || this.backoff.has(uid) || this.errorBackoff.has(uid) || this.unschedulable.has(uid) || this.inFlight.has(uid);
   }
 
   update(pod: any): void {
@@ -142,6 +153,8 @@ export class SchedulingQueue {
     if (inActive) return this.active.push({ ...inActive, pi });
     const inBackoff = this.backoff.get(uid);
     if (inBackoff) return this.backoff.push({ ...inBackoff, pi });
+    const inErrorBackoff = this.errorBackoff.get(uid);
+    if (inErrorBackoff) return this.errorBackoff.push({ ...inErrorBackoff, pi });
     const flight = this.inFlight.get(uid);
     if (flight) {
       flight.pi = pi;
@@ -166,6 +179,7 @@ export class SchedulingQueue {
     const uid = pod.metadata.uid;
     this.active.delete(uid);
     this.backoff.delete(uid);
+    this.errorBackoff.delete(uid);
     this.unschedulable.delete(uid);
     this.inFlight.delete(uid);
   }
@@ -173,7 +187,7 @@ export class SchedulingQueue {
   /** The next pod to schedule; resolves null once the queue is closed. */
   pop(): Promise<QueuedPodInfo | null> {
     if (this.closed) return Promise.resolve(null);
-    if (this.active.size) return Promise.resolve(this.takeActive());
+    if (this.active.size || this.backoff.size) return Promise.resolve(this.takeActive());
     return new Promise((r) => this.waiters.push(r));
   }
 
@@ -193,8 +207,13 @@ export class SchedulingQueue {
     if (!current) return; // deleted meanwhile
     q.pi = current.pi;
     q.timestamp = this.cfg.now();
-    if (isError || this.movedDuring(q, podCycle)) {
+    if (isError) {
+      this.errorBackoff.push(q);
+      return;
+    }
+    if (this.movedDuring(q, podCycle)) {
       this.backoff.push(q);
+      this.wake();
       return;
     }
     this.unschedulable.set(q.pi.uid, q);
@@ -226,11 +245,13 @@ export class SchedulingQueue {
   }
 
   flushBackoffCompleted(): void {
-    for (;;) {
-      const q = this.backoff.peek();
-      if (!q || this.isBackingOff(q)) return;
-      this.backoff.pop();
-      this.toActive(q);
+    for (const heap of [this.backoff, this.errorBackoff]) {
+      for (;;) {
+        const q = heap.peek();
+        if (!q || this.isBackingOff(q)) break;
+        heap.pop();
+        this.toActive(q);
+      }
     }
   }
 
@@ -243,10 +264,10 @@ export class SchedulingQueue {
 
   stats(): { active: number; backoff: number; unschedulable: number; gated: number } {
     const gated = [...this.unschedulable.values()].filter((q) => q.gatedBy).length;
-    return { active: this.active.size, backoff: this.backoff.size, unschedulable: this.unschedulable.size - gated, gated };
+    return { active: this.active.size, backoff: this.backoff.size + this.errorBackoff.size, unschedulable: this.unschedulable.size - gated, gated };
   }
 
   pendingPods(): QueuedPodInfo[] {
-    return [...this.active.values(), ...this.backoff.values(), ...this.unschedulable.values()];
+    return [...this.active.values(), ...this.backoff.values(), ...this.errorBackoff.values(), ...this.unschedulable.values()];
   }
 }

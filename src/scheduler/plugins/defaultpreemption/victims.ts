@@ -20,8 +20,13 @@ export interface Candidate {
   numPDBViolations: number;
 }
 
+const startTimes = new WeakMap<object, number>();
+
+/** Parsed once per pod object (preemption compares the same pods on many nodes). */
 function startTime(p: any): number {
-  return Date.parse(p.status?.startTime ?? p.metadata?.creationTimestamp ?? '') || 0;
+  let t = startTimes.get(p);
+  if (t === undefined) startTimes.set(p, (t = Date.parse(p.status?.startTime ?? p.metadata?.creationTimestamp ?? '') || 0));
+  return t;
 }
 
 /** Upstream's MoreImportantPod: higher priority, then the one that started earlier. */
@@ -97,8 +102,10 @@ export function pickOneNode(cands: Candidate[]): Candidate {
   let pool = cands;
   for (const score of stages) {
     if (pool.length === 1) break;
-    const best = Math.max(...pool.map(score));
-    pool = pool.filter((c) => score(c) === best);
+    const scores = pool.map(score);
+    let best = -Infinity;
+    for (const v of scores) if (v > best) best = v;
+    pool = pool.filter((_, i) => scores[i] === best);
   }
   return pool[0];
 }
