@@ -5,16 +5,13 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { BUSYBOX_IMAGE, PAUSE_IMAGE, defaultImages, singleImage } from '../../src/kubelet/containerd/oci.ts';
+import { DEFAULT_IMAGES, defaultImages, singleImage } from '../../src/kubelet/containerd/oci.ts';
 import type { ImageSpec } from '../../src/kubelet/containerd/oci.ts';
 
 const run = promisify(execFile);
 
 /** Every image the project builds: the sandbox (pause) image and busybox (sh, httpd, nc, wget, nslookup, tar, …). */
-export const IMAGES: ImageSpec[] = [
-  { name: PAUSE_IMAGE, entrypoint: ['/bin/sleep', 'infinity'] },
-  { name: BUSYBOX_IMAGE, cmd: ['sh'] },
-];
+export const IMAGES: ImageSpec[] = DEFAULT_IMAGES;
 
 /** Writes all-images.tar (for `ctr images import`) and one OCI archive per image (for skopeo); returns their paths by image name. */
 export function writeImageArchives(dir: string): { all: string; each: Map<string, string> } {

@@ -142,9 +142,11 @@ export function singleImage(spec: ImageSpec, busyboxPath = '/bin/busybox'): Buff
 }
 
 /** The two images every k8ts node has: the sandbox (pause) image and busybox for workloads and tests. */
+export const DEFAULT_IMAGES: ImageSpec[] = [
+  { name: PAUSE_IMAGE, entrypoint: ['/bin/sleep', 'infinity'] },
+  { name: BUSYBOX_IMAGE, cmd: ['sh'] },
+];
+
 export function defaultImages(busyboxPath = '/bin/busybox'): Buffer {
-  return imageLayout(busyboxLayer(readFileSync(busyboxPath)), [
-    { name: PAUSE_IMAGE, entrypoint: ['/bin/sleep', 'infinity'] },
-    { name: BUSYBOX_IMAGE, cmd: ['sh'] },
-  ]);
+  return imageLayout(busyboxLayer(readFileSync(busyboxPath)), DEFAULT_IMAGES);
 }
