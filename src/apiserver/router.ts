@@ -19,6 +19,7 @@ import { handleBinding, handleEviction } from './handlers/pod-subresources.ts';
 import { handlePodLog } from './handlers/pod-log.ts';
 import type { KubeletClientConfig } from './handlers/pod-log.ts';
 import { handlePodStream } from './handlers/pod-stream.ts';
+import { handleTokenRequest } from './handlers/token-request.ts';
 import type { Authenticator } from './authn/index.ts';
 import { unauthorizedStatus } from './authn/index.ts';
 import { authorize } from './authz/index.ts';
@@ -110,6 +111,7 @@ async function subresource(ctx: RequestContext, deps: RouteDeps): Promise<void> 
   if (sub === 'scale') return handleScale(ctx);
   if (sub === 'binding' && info.verb === 'create') return handleBinding(ctx);
   if (sub === 'eviction' && info.verb === 'create') return handleEviction(ctx);
+  if (sub === 'token' && resource.resource === 'serviceaccounts') return handleTokenRequest(ctx);
   if (sub === 'log' && resource.resource === 'pods') return handlePodLog(ctx, deps.kubeletClient);
   if (['exec', 'attach', 'portforward'].includes(sub) && resource.resource === 'pods') return handlePodStream(ctx, deps.kubeletClient);
   if (sub === 'proxy') {

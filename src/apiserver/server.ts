@@ -21,6 +21,8 @@ import { namespaceLifecycle } from './admission/namespace-lifecycle.ts';
 import { serviceAllocation } from './admission/service-allocation.ts';
 import { resourceQuotaFor } from './admission/resource-quota.ts';
 import { limitRangerFor } from './admission/limit-range.ts';
+import { serviceAccountAdmission } from './admission/service-account.ts';
+import type { ServiceAccountTokens } from './serviceaccount/index.ts';
 import { writeError } from './codec.ts';
 import type { ServerServices } from './handlers/context.ts';
 import { route } from './router.ts';
@@ -44,6 +46,8 @@ export interface ApiServerConfig {
   kubeletClient?: KubeletClientConfig;
   /** Serves agents' joins (/cacerts, /v1-k8ts/join); without it those paths need authentication like any other. */
   join?: JoinHandler;
+  /** Issues TokenRequests and reads bound objects for service account token authentication. */
+  serviceAccountTokens?: ServiceAccountTokens;
   now?: () => Date;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
 }
@@ -85,6 +89,7 @@ export async function startApiServer(config: ApiServerConfig): Promise<ApiServer
   const plugins: AdmissionPlugin[] = [
     namespaceLifecycle(getNamespace),
     defaultTolerationSeconds(),
+    serviceAccountAdmission(storeFor),
     defaultStorageClass(() => cache.list(storageClasses.storage, `/registry/${storageClasses.storage}/`)),
     limitRangerFor(storeFor),
     resourceQuotaFor(storeFor),
@@ -111,7 +116,10 @@ export async function startApiServer(config: ApiServerConfig): Promise<ApiServer
       return cache.resource(info.storage)!;
     },
     cacheRevision: () => cache.currentRevision(),
+    authenticateToken: (t) => config.authenticator.authenticateToken(t),
+    serviceAccountTokens: config.serviceAccountTokens,
   };
+  config.serviceAccountTokens?.attach(serverServices);
 
   await ensureSystemNamespaces(storeFor(namespaces));
   await ensureDefaultStorageClass(storeFor(storageClasses));

@@ -17,6 +17,8 @@ import { hostname } from 'node:os';
 import { primaryIPv4 } from '../kubelet/node.ts';
 import { ensureJoinToken } from '../apiserver/join-token.ts';
 import { createJoinHandler } from '../apiserver/join.ts';
+import { ensureSigningKey, ServiceAccountTokens } from '../apiserver/serviceaccount/index.ts';
+import { serviceAccountTokenAuthenticator } from '../apiserver/authn/service-account.ts';
 
 const USAGE = `Usage: k8ts server [flags]
 
@@ -130,7 +132,11 @@ export async function runServer(argv: string[]): Promise<number> {
     ? { endpoints: flags.datastoreEndpoint.split(',').map((s) => s.trim()).filter(Boolean) }
     : { dataDir: flags.dataDir });
   const pki = await ensurePki({ dir: join(flags.dataDir, 'tls'), sans: flags.tlsSans, serviceIP: firstIP(flags.serviceCIDR) });
-  const authenticator = createAuthenticator({ clientCaPem: pki.clientCaPem, tokens: new Map() });
+  // Service account tokens are signed with a key made on first start and kept, as k3s's service.key.
+  const serviceAccountTokens = new ServiceAccountTokens({ key: ensureSigningKey(join(flags.dataDir, 'tls', 'service.key')) });
+  const authenticator = createAuthenticator({
+    clientCaPem: pki.clientCaPem, tokens: new Map(), tokenAuthenticators: [serviceAccountTokenAuthenticator(serviceAccountTokens, log)],
+  });
   // pods/log reaches kubelets with this client certificate and checks theirs against the cluster CA.
   const kubeletClient = await pki.issueClientCert('system:kube-apiserver-kubelet-client', ['system:masters']);
   // Agents join with this token (k3s's format); its password survives restarts.
@@ -151,6 +157,7 @@ export async function runServer(argv: string[]): Promise<number> {
       serviceCIDR: flags.serviceCIDR,
       kubeletClient: { ...kubeletClient, caPem: pki.caCertPem },
       join: joinHandler,
+      serviceAccountTokens,
       log,
     });
   } catch (err) {

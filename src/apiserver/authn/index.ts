@@ -20,6 +20,8 @@ export interface AuthenticatorConfig {
   /** The CA the TLS server was given; the socket's `authorized` says whether a cert chains to it. */
   clientCaPem: string;
   tokens: Map<string, UserInfo>;
+  /** Asked in order for bearer tokens the table does not know. */
+  tokenAuthenticators?: ((token: string) => UserInfo | null)[];
 }
 
 function withAuthenticated(u: UserInfo): UserInfo {
@@ -34,7 +36,12 @@ function asList(v: string | string[] | undefined): string[] {
 export function createAuthenticator(config: AuthenticatorConfig): Authenticator {
   const byToken = (token: string): UserInfo | null => {
     const u = config.tokens.get(token);
-    return u ? withAuthenticated(u) : null;
+    if (u) return withAuthenticated(u);
+    for (const authenticate of config.tokenAuthenticators ?? []) {
+      const found = authenticate(token);
+      if (found) return withAuthenticated(found);
+    }
+    return null;
   };
   // A connection's certificate cannot change, and reading it is costly
   // (it was most of the per-request CPU under load): decide once per socket.

@@ -10,6 +10,7 @@ import type { ResourceStore } from '../registry/store.ts';
 import type { AdmissionChain } from '../admission/index.ts';
 import type { Negotiated } from '../codec.ts';
 import type { ResourceCache } from '../watch-cache.ts';
+import type { ServiceAccountTokens } from '../serviceaccount/index.ts';
 import { writeJson } from '../codec.ts';
 import { tableFor } from '../tables/index.ts';
 import { newBadRequest } from '../../machinery/errors.ts';
@@ -26,6 +27,8 @@ export interface ServerServices {
   cacheRevision(): number;
   /** For TokenReview: who a bearer token belongs to. */
   authenticateToken?(token: string): UserInfo | null;
+  /** Signs TokenRequests (serviceaccounts/token); absent, that subresource is not served. */
+  serviceAccountTokens?: ServiceAccountTokens;
 }
 
 export interface RequestContext {

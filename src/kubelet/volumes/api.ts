@@ -7,6 +7,7 @@ import { RESOURCES } from '../../api/resources.ts';
 import type { Client } from '../../client/rest.ts';
 import type { Allocatable } from './downward.ts';
 import type { ObjectSource } from './projection.ts';
+import { podTokens, tokenRequester } from './tokens.ts';
 
 const CONFIGMAPS = RESOURCES.find((r) => r.group === '' && r.resource === 'configmaps')!;
 const SECRETS = RESOURCES.find((r) => r.group === '' && r.resource === 'secrets')!;
@@ -44,6 +45,7 @@ export function apiObjects(client: Client, ns: string): ObjectSource {
     secret: (name) => getOrUndefined(client, SECRETS, ns, name),
     claim: (name) => getOrUndefined(client, PVCS, ns, name),
     volume: (name) => getOrUndefined(client, PVS, '', name),
+    serviceAccountToken: (pod, source) => podTokens.get(pod, source, tokenRequester(client)),
   };
 }
 

@@ -9,6 +9,7 @@ import { writeAtomic } from './atomic-writer.ts';
 import { checkHostPath, setupEmptyDir, teardownPodDir } from './host.ts';
 import { volumePayload } from './projection.ts';
 import { releaseClaims, setupClaim } from './claims.ts';
+import { podTokens } from './tokens.ts';
 import type { ObjectSource } from './projection.ts';
 import type { Allocatable } from './downward.ts';
 import { expand } from '../spec.ts';
@@ -114,5 +115,6 @@ export function containerMounts(c: any, volumes: Map<string, PreparedVolume>, en
 
 export async function teardownVolumes(rootDir: string, uid: string): Promise<void> {
   releaseClaims(uid);
+  podTokens.forget(uid);
   await teardownPodDir(podDir(rootDir, uid));
 }

@@ -16,7 +16,10 @@ const objects: Record<string, any> = {
   'cm/cfg': { data: { 'app.conf': 'port=80', other: 'o' }, binaryData: { bin: Buffer.from([1, 2]).toString('base64') } },
   'secret/creds': { data: { password: Buffer.from('s3cret').toString('base64') } },
 };
-const src: ObjectSource = { configMap: async (n) => objects[`cm/${n}`], secret: async (n) => objects[`secret/${n}`] };
+const src: ObjectSource = {
+  configMap: async (n) => objects[`cm/${n}`], secret: async (n) => objects[`secret/${n}`],
+  serviceAccountToken: async (p, s) => `token-of-${p.metadata.name}:${s.audience ?? ''}:${s.expirationSeconds}`,
+};
 
 describe('keyPayload', () => {
   const data = new Map([['k1', Buffer.from('v1')], ['k2', Buffer.from('v2')]]);
@@ -56,9 +59,18 @@ describe('volumePayload', () => {
       { configMap: { name: 'cfg', items: [{ key: 'other', path: 'o.txt' }] } },
       { secret: { name: 'creds', items: [{ key: 'password', path: 'pw', mode: 0o400 }] } },
       { downwardAPI: { items: [{ path: 'name', fieldRef: { fieldPath: 'metadata.name' } }] } },
-      { serviceAccountToken: { path: 'token' } },
+      { serviceAccountToken: { path: 'token', expirationSeconds: 3607 } },
+      { serviceAccountToken: { path: 'vault/token', audience: 'vault', expirationSeconds: 600 } },
     ] } };
-    assert.deepEqual(text(await volumePayload(pod, vol, src, alloc)), { 'o.txt': ['o', '440'], pw: ['s3cret', '400'], name: ['web', '440'] });
+    assert.deepEqual(text(await volumePayload(pod, vol, src, alloc)), {
+      'o.txt': ['o', '440'], pw: ['s3cret', '400'], name: ['web', '440'], token: ['token-of-web::3607', '440'], 'vault/token': ['token-of-web:vault:600', '440'],
+    });
+  });
+  it('a token projection fails when no token can be had', async () => {
+    const vol = { projected: { sources: [{ serviceAccountToken: { path: 'token' } }] } };
+    await assert.rejects(volumePayload(pod, vol, { ...src, serviceAccountToken: undefined }, alloc), /^Error: service account token projection is not available on this node$/);
+    const failing = { ...src, serviceAccountToken: async () => { throw new Error('failed to fetch token: serviceaccounts "default" not found'); } };
+    await assert.rejects(volumePayload(pod, vol, failing, alloc), /^Error: failed to fetch token: serviceaccounts "default" not found$/);
   });
 });
 

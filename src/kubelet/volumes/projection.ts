@@ -1,5 +1,6 @@
-// Volume payloads (pure): which files a configMap, secret, downwardAPI or
-// projected volume holds, with upstream's item mapping, modes and errors.
+// Volume payloads: which files a configMap, secret, downwardAPI or
+// projected volume holds, with upstream's item mapping, modes and errors
+// (service account tokens come from the ObjectSource).
 import type { FileProjection } from './atomic-writer.ts';
 import { resourceFieldValue, volumeFieldValue } from './downward.ts';
 import type { Allocatable } from './downward.ts';
@@ -82,10 +83,19 @@ export interface ObjectSource {
   claim?(name: string): Promise<any | undefined>;
   /** A PersistentVolume, by name. */
   volume?(name: string): Promise<any | undefined>;
+  /** A token of the pod's service account, bound to the pod (serviceAccountToken projections). */
+  serviceAccountToken?(pod: any, source: { audience?: string; expirationSeconds?: number }): Promise<string>;
 }
 
 export function notFound(kind: 'configmap' | 'secret', name: string): Error {
   return new Error(`${kind} "${name}" not found`);
+}
+
+async function tokenPayload(pod: any, s: any, mode: number, src: ObjectSource): Promise<Payload> {
+  if (!src.serviceAccountToken) throw new Error('service account token projection is not available on this node');
+  if (!s.path) throw new Error('serviceAccountToken projection needs a path');
+  const token = await src.serviceAccountToken(pod, { audience: s.audience, expirationSeconds: s.expirationSeconds });
+  return new Map([[s.path, { data: Buffer.from(token), mode }]]);
 }
 
 /** The payload of a configMap, secret, downwardAPI or projected volume source; throws upstream's SetUp errors. */
@@ -113,7 +123,8 @@ export async function volumePayload(pod: any, vol: any, src: ObjectSource, alloc
         if (p.configMap) part = await volumePayload(pod, { configMap: { ...p.configMap, defaultMode: mode } }, src, alloc);
         else if (p.secret) part = await volumePayload(pod, { secret: { ...p.secret, secretName: p.secret.name, defaultMode: mode } }, src, alloc);
         else if (p.downwardAPI) part = downwardPayload(pod, p.downwardAPI.items, mode, alloc);
-        // serviceAccountToken and clusterTrustBundle sources need TokenRequest / trust bundles, which this cluster does not serve yet.
+        else if (p.serviceAccountToken) part = await tokenPayload(pod, p.serviceAccountToken, mode, src);
+        // clusterTrustBundle sources need trust bundles, which this cluster does not serve yet.
         for (const [k, v] of part) out.set(k, v);
       } catch (err) {
         errs.push((err as Error).message);
