@@ -170,6 +170,8 @@ export class Kubelet {
     } else if (Number(pod.metadata.resourceVersion) >= Number(w.pod.metadata.resourceVersion) || pod.metadata.deletionTimestamp) {
       w.pod = pod;
     }
+    const grace = pod.metadata.deletionGracePeriodSeconds;
+    if (this.busy.has(uid) && pod.metadata.deletionTimestamp && grace !== undefined) this.shorten(w, grace);
     this.kick(uid);
   }
 
@@ -178,7 +180,13 @@ export class Kubelet {
     if (!w) return;
     // Deleted without us (a forced delete): tear the pod down at once.
     w.pod = { ...pod, metadata: { ...pod.metadata, deletionTimestamp: pod.metadata.deletionTimestamp ?? new Date().toISOString(), deletionGracePeriodSeconds: 0 } };
+    if (this.busy.has(pod.metadata.uid)) this.shorten(w, 0);
     this.kick(pod.metadata.uid, true);
+  }
+
+  /** Cuts short a kill under way (its worker is busy, so this runs beside it). */
+  private shorten(w: PodWorker, grace: number): void {
+    w.shortenGrace(grace).catch((err) => this.cfg.log('could not shorten the grace period', { pod: w.key, error: String(err) }));
   }
 
   /** Runs the pod's worker; syncs of one pod never overlap. */

@@ -19,7 +19,7 @@ import { removeCgroupTree } from './containerd/daemon.ts';
 import { Prober } from './prober.ts';
 import { podCgroupCandidates, podResourceConfig } from './qos.ts';
 import { applyPodCgroup } from './cgroups.ts';
-import { killContainer, podGracePeriod, stopPod } from './termination.ts';
+import { killContainer, podGracePeriod, stopPod, MINIMUM_GRACE_PERIOD_SECONDS } from './termination.ts';
 import type { KillContext } from './termination.ts';
 import { runHook } from './hooks.ts';
 import { formatPod } from './messages.ts';
@@ -80,6 +80,8 @@ export class PodWorker {
   private volumesAt = 0;
   private volumesRV = '';
   private mountFailures = 0;
+  /** The grace period of the kill under way, if any. */
+  private killGrace?: number;
 
   constructor(pod: any, ctx: WorkerContext) {
     this.pod = pod;
@@ -325,6 +327,7 @@ export class PodWorker {
   /** Kills the pod (graceful stop, then removal of containers, sandbox, cgroup and logs). */
   async kill(gracePeriod: number): Promise<void> {
     this.terminated = true;
+    this.killGrace = gracePeriod;
     const v = await this.view();
     await this.stopAll(v, gracePeriod, true);
     for (const cg of podCgroupCandidates(this.ctx.sandbox.cgroupRoot, this.uid)) removeCgroupTree(cg);
@@ -334,6 +337,21 @@ export class PodWorker {
     this.ctx.restartBackoff.forgetPrefix(`${this.uid}/`);
     this.ctx.pullBackoff.forgetPrefix(`${this.uid}/`);
     this.ctx.log('pod killed', { pod: this.key, gracePeriod });
+  }
+
+  /**
+   * A deletion with a shorter grace period (a second kubectl delete
+   * --grace-period, or a forced delete) arrived while the pod was being
+   * killed: stop its running containers again with the shorter timeout.
+   */
+  async shortenGrace(grace: number): Promise<void> {
+    if (this.killGrace === undefined || grace >= this.killGrace) return;
+    this.killGrace = grace;
+    const v = await this.view();
+    const running = [...v.instances.values()].flat().filter((c) => c.state === 'CONTAINER_RUNNING');
+    this.ctx.log('shortening the grace period', { pod: this.key, gracePeriod: grace });
+    await Promise.all(running.map((c) => this.ctx.cri.stopContainer(c.id, Math.max(grace, MINIMUM_GRACE_PERIOD_SECONDS))
+      .catch((err) => this.ctx.log('could not stop container', { pod: this.key, container: c.id, error: grpcMessage(err) }))));
   }
 
   /** The graceful delete: the pod object goes once its containers are gone. */
