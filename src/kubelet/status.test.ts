@@ -66,6 +66,19 @@ describe('containerStatus', () => {
     assert.deepEqual(s.state, { waiting: w });
     assert.equal(s.lastState.terminated.finishedAt, '2023-11-14T22:13:25Z');
   });
+  it('a startup probe not yet passed: running, not started, not ready (even with readiness true)', () => {
+    const v = view([cri('a', 0, 'CONTAINER_RUNNING')]);
+    v.started = new Map([['c', false]]);
+    v.readiness.set('c', true);
+    const s = containerStatus(c, v, 'ContainerCreating', false);
+    assert.deepEqual([s.started, s.ready], [false, false]);
+    v.started.set('c', true);
+    assert.deepEqual([containerStatus(c, v, 'ContainerCreating', false).started, containerStatus(c, v, 'ContainerCreating', false).ready], [true, true]);
+  });
+  it('an OOM kill shows as upstream reports it', () => {
+    const s = containerStatus(c, view([cri('b', 1, 'CONTAINER_RUNNING'), cri('a', 0, 'CONTAINER_EXITED', 137, 'OOMKilled')]), 'ContainerCreating', false);
+    assert.deepEqual([s.lastState.terminated.reason, s.lastState.terminated.exitCode], ['OOMKilled', 137]);
+  });
   it('an unready probe makes a running container unready', () => {
     const v = view([cri('a', 0, 'CONTAINER_RUNNING')]);
     v.readiness.set('c', false);
@@ -83,6 +96,11 @@ describe('podStatus', () => {
     assert.equal(s.hostIP, '192.168.1.2');
     assert.deepEqual(s.conditions.map((x: any) => [x.type, x.status]), [
       ['PodReadyToStartContainers', 'True'], ['Initialized', 'True'], ['Ready', 'True'], ['ContainersReady', 'True'], ['PodScheduled', 'True']]);
+  });
+  it('reports the QoS class', () => {
+    const limited = pod({ containers: [{ name: 'c', image: 'img', resources: { limits: { cpu: '1', memory: '1Gi' } } }] });
+    assert.equal(podStatus(limited, view([]), new Date()).qosClass, 'Guaranteed');
+    assert.equal(podStatus(pod(), view([]), new Date()).qosClass, 'BestEffort');
   });
   it('failed pod: Ready False with reason PodCompleted', () => {
     const s = podStatus(pod(), view([cri('a', 0, 'CONTAINER_EXITED', 3, 'Error')]), new Date());
