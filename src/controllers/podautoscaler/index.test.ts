@@ -139,6 +139,20 @@ describe('HorizontalController', () => {
     assert.deepEqual([st.currentReplicas, st.desiredReplicas, st.currentCPUUtilizationPercentage, st.conditions], [1, 3, 120, undefined]);
   });
 
+  it('scales on one container\'s utilization (ContainerResource), limited to max(2x, 4) per step', async () => {
+    const spec = { metrics: [{ type: 'ContainerResource', containerResource: { name: 'cpu', container: 'c', target: { type: 'Utilization', averageUtilization: 50 } } }] };
+    const p = pod('a');
+    p.spec.containers.push({ name: 'side', resources: { requests: { cpu: '1' } } });
+    const m = podMetrics('a', '220m');
+    m.containers.push({ name: 'side', usage: { cpu: '0', memory: '1Mi' } });
+    const h = harness({ hpa: hpa(spec), pods: [p], metrics: [m] });
+    await h.c.reconcile('default/web');
+    assert.equal(h.puts[0].spec.replicas, 4);
+    const st = h.statuses.at(-1);
+    assert.deepEqual(st.currentMetrics, [{ type: 'ContainerResource', containerResource: { name: 'cpu', container: 'c', current: { averageUtilization: 220, averageValue: '220m' } } }]);
+    assert.deepEqual([cond(st, 'ScalingLimited').status, cond(st, 'ScalingLimited').reason], ['True', 'ScaleUpLimit']);
+  });
+
   it('forgets a deleted HPA', async () => {
     const h = harness({ hpa: undefined, pods: [], metrics: [] });
     assert.equal(await h.c.reconcile('default/web'), undefined);

@@ -1,7 +1,7 @@
 // The horizontal pod autoscaler (autoscaling/v2), after upstream's
 // HorizontalController: every sync period it reads the target's /scale,
-// computes a replica count per metric (resource metrics cpu and memory,
-// Utilization or AverageValue, from metrics.k8s.io), takes the largest,
+// computes a replica count per metric (Resource and ContainerResource
+// metrics cpu and memory, Utilization or AverageValue, from metrics.k8s.io), takes the largest,
 // stabilizes and rate-limits it (normalize.ts), writes /scale when it
 // changes, and reports status, conditions and events with upstream's
 // reasons and messages.
@@ -219,41 +219,43 @@ export class HorizontalController implements Reconciler {
   /** One metric's proposal; `error` carries the ScalingActive condition to report if no metric works. */
   private async computeForMetric(hpa: any, spec: any, specReplicas: number, selectorText: string, selector: ReturnType<typeof parseSelector>, now: Date):
     Promise<{ replicas: number; metric: string; status: any } | { error: Error; condition: { reason: string; message: string } }> {
-    if (spec?.type !== 'Resource') {
-      return this.unable(hpa, 'InvalidMetricSourceType', new Error(`unknown metric source type "${spec?.type}"`));
+    const type = spec?.type;
+    if (type !== 'Resource' && type !== 'ContainerResource') {
+      return this.unable(hpa, 'InvalidMetricSourceType', new Error(`unknown metric source type "${type}"`));
     }
-    const name: string = spec.resource?.name;
-    const target = spec.resource?.target ?? {};
+    const source = type === 'Resource' ? spec.resource : spec.containerResource;
+    const failReason = type === 'Resource' ? 'FailedGetResourceMetric' : 'FailedGetContainerResourceMetric';
+    const name: string = source?.name;
+    const container: string = type === 'ContainerResource' ? source?.container ?? '' : '';
+    const target = source?.target ?? {};
     const ns = hpa.metadata.namespace;
+    const status = (current: any) => (type === 'Resource'
+      ? { type, resource: { name, current } }
+      : { type, containerResource: { name, container, current } });
     const pods = this.cfg.pods.byIndex('namespace', ns).filter((p) => selector.matches(p.metadata.labels ?? {}));
+    const fetch = () => resourceMetric(this.cfg.metrics, name, ns, selectorText, container).catch((err) => {
+      throw new Error(`unable to get metrics for resource ${name}: ${(err as Error).message}`);
+    });
+    const t = now.getTime();
     if (target.averageValue !== undefined) {
       try {
-        const { metrics } = await resourceMetric(this.cfg.metrics, name, ns, selectorText).catch((err) => {
-          throw new Error(`unable to get metrics for resource ${name}: ${(err as Error).message}`);
-        });
-        const r = rawResourceReplicas(specReplicas, milliValue(parseQuantity(target.averageValue)), name, pods, metrics, this.calc, now.getTime());
-        return {
-          replicas: r.replicas, metric: `${name} resource`,
-          status: { type: 'Resource', resource: { name, current: { averageValue: milliQuantity(r.usage) } } },
-        };
+        const r = rawResourceReplicas(specReplicas, milliValue(parseQuantity(target.averageValue)), name, pods, (await fetch()).metrics, this.calc, t);
+        return { replicas: r.replicas, metric: `${name} resource`, status: status({ averageValue: milliQuantity(r.usage) }) };
       } catch (err) {
-        return this.unable(hpa, 'FailedGetResourceMetric', new Error(`failed to get ${name} usage: ${(err as Error).message}`));
+        return this.unable(hpa, failReason, new Error(`failed to get ${name} usage: ${(err as Error).message}`));
       }
     }
     if (target.averageUtilization === undefined) {
-      return this.unable(hpa, 'FailedGetResourceMetric', new Error('invalid resource metric source: neither an average utilization target nor an average value (usage) target was set'));
+      return this.unable(hpa, failReason, new Error('invalid resource metric source: neither an average utilization target nor an average value (usage) target was set'));
     }
     try {
-      const { metrics } = await resourceMetric(this.cfg.metrics, name, ns, selectorText).catch((err) => {
-        throw new Error(`unable to get metrics for resource ${name}: ${(err as Error).message}`);
-      });
-      const r = resourceReplicas(specReplicas, target.averageUtilization, name, pods, metrics, this.calc, now.getTime());
+      const r = resourceReplicas(specReplicas, target.averageUtilization, name, pods, (await fetch()).metrics, this.calc, t, container);
       return {
         replicas: r.replicas, metric: `${name} resource utilization (percentage of request)`,
-        status: { type: 'Resource', resource: { name, current: { averageUtilization: r.utilization, averageValue: milliQuantity(r.raw) } } },
+        status: status({ averageUtilization: r.utilization, averageValue: milliQuantity(r.raw) }),
       };
     } catch (err) {
-      return this.unable(hpa, 'FailedGetResourceMetric', new Error(`failed to get ${name} utilization: ${(err as Error).message}`));
+      return this.unable(hpa, failReason, new Error(`failed to get ${name} utilization: ${(err as Error).message}`));
     }
   }
 

@@ -1,7 +1,8 @@
 // The autoscaler's resource metrics client: PodMetrics of the target's
 // pods from metrics.k8s.io/v1beta1, through the API (upstream's
 // resourceMetricsClient), summed over each pod's containers in
-// milli-units. A pod with a container lacking the resource is left out.
+// milli-units (or only the named container's, for ContainerResource). A
+// pod with a container lacking the resource is left out.
 import type { Client } from '../../client/rest.ts';
 import { parseQuantity, milliValue } from '../../machinery/quantity.ts';
 import type { PodMetrics } from './replicas.ts';
@@ -30,7 +31,7 @@ export function durationMs(v: string | undefined): number {
   return Math.round(total);
 }
 
-export async function resourceMetric(source: MetricsSource, resource: string, namespace: string, selector: string): Promise<{ metrics: PodMetrics; timestamp: number }> {
+export async function resourceMetric(source: MetricsSource, resource: string, namespace: string, selector: string, container = ''): Promise<{ metrics: PodMetrics; timestamp: number }> {
   let items: any[];
   try {
     items = await source.podMetrics(namespace, selector);
@@ -40,7 +41,7 @@ export async function resourceMetric(source: MetricsSource, resource: string, na
   if (items.length === 0) throw new Error('no metrics returned from resource metrics API');
   const metrics: PodMetrics = new Map();
   for (const m of items) {
-    const containers: any[] = m.containers ?? [];
+    const containers: any[] = (m.containers ?? []).filter((c: any) => !container || c.name === container);
     let sum = 0;
     let missing = containers.length === 0;
     for (const c of containers) {

@@ -76,12 +76,13 @@ export function groupPods(pods: any[], metrics: PodMetrics, resource: string, cf
   return g;
 }
 
-/** Each pod's total request of the resource, in milli-units; an error names the first container without one. */
-export function podRequests(pods: any[], resource: string): Map<string, number> {
+/** Each pod's total request of the resource (or one container's), in milli-units; an error names the first container without one. */
+export function podRequests(pods: any[], resource: string, container = ''): Map<string, number> {
   const out = new Map<string, number>();
   for (const pod of pods) {
     let sum = 0;
     for (const c of pod.spec?.containers ?? []) {
+      if (container && c.name !== container) continue;
       const req = c.resources?.requests?.[resource];
       if (req === undefined) throw new Error(`missing request for ${resource} in container ${c.name} of Pod ${pod.metadata.name}`);
       sum += milliValue(parseQuantity(req));
@@ -143,10 +144,10 @@ function rebalance(p: Prepared, currentReplicas: number, ratio: number, fillMiss
 }
 
 /** Replicas for a Utilization target (percent of requests). */
-export function resourceReplicas(currentReplicas: number, target: number, resource: string, pods: any[], metrics: PodMetrics, cfg: CalculatorConfig, now: number):
+export function resourceReplicas(currentReplicas: number, target: number, resource: string, pods: any[], metrics: PodMetrics, cfg: CalculatorConfig, now: number, container = ''):
   { replicas: number; utilization: number; raw: number } {
   const p = prepare(pods, metrics, resource, cfg, now);
-  const requests = podRequests(pods, resource);
+  const requests = podRequests(pods, resource, container);
   const { ratio, utilization, raw } = utilizationRatio(p.metrics, requests, target);
   const scaleUpWithUnready = p.grouped.unready.size > 0 && ratio > 1;
   if (!scaleUpWithUnready && p.grouped.missing.size === 0) {

@@ -24,11 +24,10 @@ export function milliQuantity(milli: number): string {
   return formatQuantity({ nanos: BigInt(Math.trunc(milli)) * 1_000_000n, format: 'DecimalSI' });
 }
 
-/** Upstream's setStatus: replicas and metrics; lastScaleTime moves only on a rescale. */
+/** Upstream's setStatus: replicas and metrics; lastScaleTime moves only on a rescale (upstream leaves observedGeneration unset). */
 export function setStatus(hpa: any, current: number, desired: number, metrics: any[], rescaled: boolean, now: Date): void {
   const prev = hpa.status ?? {};
   hpa.status = {
-    ...(hpa.metadata?.generation !== undefined ? { observedGeneration: hpa.metadata.generation } : {}),
     ...(rescaled ? { lastScaleTime: stamp(now) } : prev.lastScaleTime ? { lastScaleTime: prev.lastScaleTime } : {}),
     currentReplicas: current,
     desiredReplicas: desired,
