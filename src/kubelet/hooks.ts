@@ -50,11 +50,11 @@ export async function runHook(handler: any, t: HookTarget, timeoutSeconds: numbe
   return undefined;
 }
 
-/** Runs a hook but gives up waiting after timeoutSeconds (the preStop hook must not outlast the grace period). */
-export async function runHookWithin(handler: any, t: HookTarget, timeoutSeconds: number): Promise<string | undefined> {
+/** Runs a hook but stops waiting after timeoutSeconds (a preStop hook must not outlast the grace period): 'timeout', or what runHook says. */
+export async function runHookWithin(handler: any, t: HookTarget, timeoutSeconds: number): Promise<string | undefined | 'timeout'> {
   let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<string>((r) => {
-    timer = setTimeout(() => r(`lifecycle hook for Container "${t.container.name}" in Pod "${formatPod(t.pod)}" did not complete within ${timeoutSeconds}s`), timeoutSeconds * 1000);
+  const expired = new Promise<'timeout'>((r) => {
+    timer = setTimeout(() => r('timeout'), timeoutSeconds * 1000);
   });
   try {
     return await Promise.race([runHook(handler, t, timeoutSeconds), expired]);

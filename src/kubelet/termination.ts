@@ -41,9 +41,12 @@ export async function killContainer(k: KillContext, r: KillRequest): Promise<voi
   if (preStop && grace > 0) {
     const started = Date.now();
     const failure = await runHookWithin(preStop, { cri: k.cri, pod: r.pod, container: r.container, containerId: r.status.id, podIP: r.podIP }, grace);
-    if (failure) {
+    const pod = `${r.pod.metadata.namespace}/${r.pod.metadata.name}`;
+    // As upstream: a hook still running when the grace period ends is only logged.
+    if (failure === 'timeout') k.log('preStop hook not completed in grace period', { pod, container: name, gracePeriod: grace });
+    else if (failure) {
       k.event('Warning', 'FailedPreStopHook', failure);
-      k.log('preStop hook failed', { pod: `${r.pod.metadata.namespace}/${r.pod.metadata.name}`, container: name, error: failure });
+      k.log('preStop hook failed', { pod, container: name, error: failure });
     }
     grace -= Math.floor((Date.now() - started) / 1000);
   }
