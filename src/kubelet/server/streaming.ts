@@ -3,13 +3,19 @@
 //   /attach/{namespace}/{pod}[/{uid}]/{container}?input=1&output=1&error=1&tty=1
 //   /portForward/{namespace}/{pod}[/{uid}][?port=…]
 // The kubelet asks the runtime (CRI Exec/Attach/PortForward) for a URL on
-// its streaming server and proxies the upgrade request there, so SPDY or
-// WebSocket is negotiated between the client and the runtime.
+// its streaming server. A SPDY upgrade is proxied there unchanged; a
+// WebSocket one (kubectl 1.30+) the kubelet ends itself and translates to
+// SPDY towards the runtime (ws-exec.ts, ws-portforward.ts), since the
+// runtime knows no v5 channel protocol and no port-forward tunnelling.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { StreamIO } from '../cri/client.ts';
 import { KubeletHttpError } from './container-logs.ts';
 import { proxyUpgrade, writeRawError } from './upgrade-proxy.ts';
+import { UpgradeRefused } from './dial-upgrade.ts';
+import { chooseExecProtocol, isWebSocketRequest, offeredProtocols, PORT_FORWARD_TUNNEL } from './ws-channels.ts';
+import { serveExecWebSocket } from './ws-exec.ts';
+import { servePortForwardTunnel } from './ws-portforward.ts';
 
 /** How the kubelet reaches the runtime's streaming server for a pod it runs. */
 export interface StreamRuntime {
@@ -81,11 +87,35 @@ export async function serveStream(req: IncomingMessage, socket: Duplex, head: Bu
     writeRawError(socket, code, String((err as Error)?.message ?? err));
     return;
   }
+  const ws = isWebSocketRequest(req) ? webSocketRoute(req, target) : undefined;
+  if (ws) deps.log('kubelet stream over websocket', { kind: target.kind, pod: `${target.namespace}/${target.pod}`, protocol: ws.protocol });
+  try {
+    if (ws?.kind === 'exec') return await serveExecWebSocket(req, socket, head, ws.protocol, new URL(url), parseStreamIO(query(req)));
+    if (ws?.kind === 'tunnel') return await servePortForwardTunnel(req, socket, head, new URL(url));
+  } catch (err) {
+    const code = err instanceof UpgradeRefused ? err.code : 500;
+    deps.log('kubelet websocket stream failed', { url: req.url, error: String((err as Error)?.message ?? err) });
+    writeRawError(socket, code, String((err as Error)?.message ?? err));
+    return;
+  }
+  // Other WebSocket protocols (or none that we translate) are the runtime's to accept or refuse.
   await proxyUpgrade(req, socket, head, new URL(url));
 }
 
+function query(req: IncomingMessage): URLSearchParams {
+  return new URL(req.url ?? '/', 'https://kubelet').searchParams;
+}
+
+/** Which WebSocket the kubelet ends itself, by the subprotocols the client offers. */
+export function webSocketRoute(req: IncomingMessage, target: StreamRequest): { kind: 'exec' | 'tunnel'; protocol: string } | undefined {
+  const offered = offeredProtocols(req);
+  if (target.kind === 'portForward') return offered.includes(PORT_FORWARD_TUNNEL) ? { kind: 'tunnel', protocol: PORT_FORWARD_TUNNEL } : undefined;
+  const protocol = chooseExecProtocol(offered);
+  return protocol ? { kind: 'exec', protocol } : undefined;
+}
+
 async function streamURL(req: IncomingMessage, t: StreamRequest, deps: StreamDeps): Promise<string> {
-  const q = new URL(req.url ?? '/', 'https://kubelet').searchParams;
+  const q = query(req);
   const io = t.kind === 'portForward' ? undefined : parseStreamIO(q);
   const ports = t.kind === 'portForward' ? parsePorts(q) : [];
   const pod = deps.getPod(t.namespace, t.pod);
