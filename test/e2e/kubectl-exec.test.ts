@@ -1,16 +1,33 @@
 // kubectl exec, attach and port-forward against the server's own node: the
-// apiserver proxies the upgrade to the kubelet, which proxies it to
-// containerd's CRI streaming server. kubectl 1.33 tries WebSocket (v5)
-// first and falls back to SPDY when the upgrade is refused; kubectl 1.30
-// does the same or speaks SPDY directly.
+// apiserver proxies the upgrade to the kubelet. A SPDY upgrade goes on to
+// containerd's CRI streaming server unchanged; a WebSocket one (kubectl
+// 1.30+ for exec/attach, v5.channel.k8s.io; 1.31+ for port-forward, a SPDY
+// session tunnelled in a WebSocket) the kubelet ends and translates to SPDY.
+// kubectl falls back to SPDY silently when a WebSocket upgrade is refused,
+// so the tests read kubectl's -v=8 log for the protocol the server chose.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { startCluster, destroyCluster, KUBECTL_ENV, killGroup } from '../support/cluster.ts';
+import { startCluster, destroyCluster, KUBECTL_ENV, killGroup, run } from '../support/cluster.ts';
 import type { TestCluster } from '../support/cluster.ts';
 import { until } from '../support/wait.ts';
 
 const NODE = 'e2e-exec';
+
+/** The WebSocket subprotocol the server answered with, from kubectl's -v=8 response headers; SPDY shows X-Stream-Protocol-Version instead. */
+function wsProtocol(stderr: string): string | undefined {
+  if (/X-Stream-Protocol-Version/i.test(stderr)) return undefined;
+  return /Sec-Websocket-Protocol: (\S+)/i.exec(stderr)?.[1];
+}
+
+const SHELL = `apiVersion: v1
+kind: Pod
+metadata: {name: shell}
+spec:
+  restartPolicy: Never
+  containers:
+  - {name: shell, image: k8ts.local/busybox:1, command: [sh], stdin: true, tty: true}
+`;
 
 describe('kubectl exec, attach and port-forward through the kubelet and containerd', { timeout: 240_000 }, () => {
   let c: TestCluster | undefined;
@@ -41,6 +58,24 @@ describe('kubectl exec, attach and port-forward through the kubelet and containe
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout, 'line one\nline two\n');
     });
+
+    it(`${binary} exec goes over WebSocket v5.channel.k8s.io, stdin's end and exit code included`, async () => {
+      const r = await c!.kubectl(['-v=8', 'exec', '-i', 'web', '--', 'sh', '-c', 'cat; exit 4'], { binary, input: 'via ws\n', timeoutMs: 30_000 });
+      assert.equal(r.code, 4, r.stderr);
+      assert.equal(r.stdout, 'via ws\n');
+      assert.equal(wsProtocol(r.stderr), 'v5.channel.k8s.io', r.stderr.slice(-3000));
+    });
+
+    it(`${binary} exec -it allocates a terminal and applies its size`, async () => {
+      // script(1) gives kubectl a real terminal (of a known size) to put in raw mode.
+      const cmd = `stty cols 123 rows 45; ${binary} --kubeconfig ${c!.kubeconfig} -v=8 exec -it web -- sh -c 'tty; echo TERM=$TERM; sleep 1; stty size; exit 5'`;
+      const r = await run('script', ['-qec', cmd, '/dev/null'], { timeoutMs: 30_000 });
+      assert.equal(r.code, 5, r.stdout + r.stderr);
+      assert.match(r.stdout, /^\/dev\/pts\/\d+\r?$/m);
+      assert.match(r.stdout, /^TERM=\S+\r?$/m);
+      assert.match(r.stdout, /^45 123\r?$/m);
+      assert.match(r.stdout, /Sec-Websocket-Protocol: v5\.channel\.k8s\.io/i);
+    });
   }
 
   it('answers with upstream\'s errors', async () => {
@@ -60,7 +95,7 @@ describe('kubectl exec, attach and port-forward through the kubelet and containe
   it('attaches to a running container\'s output', async () => {
     await c!.k(['run', 'ticker', '--image=k8ts.local/busybox:1', '--restart=Never', '--', 'sh', '-c', 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.3; done']);
     await c!.k(['wait', '--for=condition=Ready', 'pod/ticker', '--timeout=60s']);
-    const at = spawn('kubectl', ['--kubeconfig', c!.kubeconfig, 'attach', 'ticker'], { env: KUBECTL_ENV, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const at = spawn('kubectl', ['--kubeconfig', c!.kubeconfig, '-v=8', 'attach', 'ticker'], { env: KUBECTL_ENV, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let out = '';
     at.stdout.on('data', (d) => { out += d; });
     at.stderr.on('data', (d) => { out += d; });
@@ -70,11 +105,21 @@ describe('kubectl exec, attach and port-forward through the kubelet and containe
     } finally {
       killGroup(at);
     }
+    assert.equal(wsProtocol(out), 'v5.channel.k8s.io', out.slice(-3000));
+  });
+
+  it('attach -it talks to a container\'s terminal over WebSocket', async () => {
+    await c!.k(['apply', '-f', '-'], { input: SHELL });
+    await c!.k(['wait', '--for=condition=Ready', 'pod/shell', '--timeout=60s']);
+    const r = await run('script', ['-qec', `kubectl --kubeconfig ${c!.kubeconfig} -v=8 attach -it shell 2>&1`, '/dev/null'], { input: 'echo $((6*7))\nexit\n', timeoutMs: 30_000 });
+    assert.match(r.stdout, /^42\r?$/m, r.stdout.slice(-3000));
+    assert.match(r.stdout, /Sec-Websocket-Protocol: v5\.channel\.k8s\.io/i);
+    await c!.k(['wait', '--for=jsonpath={.status.phase}=Succeeded', 'pod/shell', '--timeout=30s']);
   });
 
   for (const [binary, port] of [['kubectl', 18080], ['kubectl.1.30', 18081]] as const) {
     it(`${binary} port-forwards a local port to the pod`, async () => {
-      const pf = spawn(binary, ['--kubeconfig', c!.kubeconfig, 'port-forward', 'pod/web', `${port}:8080`], { env: KUBECTL_ENV, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      const pf = spawn(binary, ['--kubeconfig', c!.kubeconfig, '-v=8', 'port-forward', 'pod/web', `${port}:8080`], { env: KUBECTL_ENV, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
       let out = '';
       pf.stdout.on('data', (d) => { out += d; });
       pf.stderr.on('data', (d) => { out += d; });
@@ -87,7 +132,11 @@ describe('kubectl exec, attach and port-forward through the kubelet and containe
       } finally {
         killGroup(pf);
       }
-      assert.doesNotMatch(out, /error/i, out);
+      // kubectl's own messages, not its -v=8 log lines (klog's "I1123 …" prefix), must carry no error.
+      assert.doesNotMatch(out.split('\n').filter((l) => !/^[IWE]\d{4} /.test(l)).join('\n'), /error/i, out.slice(-3000));
+      // 1.31+ tunnels its SPDY session through a WebSocket; 1.30 speaks SPDY.
+      const tunnelled = /Sec-Websocket-Protocol: SPDY\/3\.1\+portforward\.k8s\.io/i.test(out);
+      assert.equal(tunnelled, binary === 'kubectl', out.slice(-3000));
     });
   }
 });
