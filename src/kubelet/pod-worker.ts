@@ -204,7 +204,7 @@ export class PodWorker {
           if (failed) {
             await killContainer(this.killer, {
               pod: this.pod, container: c, status: latest, podIP: v.ips[0] ?? '',
-              gracePeriod: failed.gracePeriod ?? this.pod.spec.terminationGracePeriodSeconds ?? 30,
+              gracePeriod: failed.gracePeriod ?? podGracePeriod(this.pod),
               message: `Container ${c.name} failed ${failed.kind} probe, will be restarted`,
             });
             this.prober.forget(c.name);
@@ -260,7 +260,9 @@ export class PodWorker {
       const envs = await resolveEnv(this.pod, c, {
         podIP: ips[0] ?? '', hostIP: this.ctx.hostIP, src: this.objects, services: await podServiceList(this.ctx.client, this.pod), alloc: nodeAllocatable(this.rootDir),
       });
-      extra = { envs, mounts: containerMounts(c, this.volumes ?? new Map(), new Map(envs.map((e) => [e.key, e.value]))) };
+      extra = {
+        envs, mounts: containerMounts(c, this.volumes ?? new Map(), new Map(envs.map((e) => [e.key, e.value]))), memoryCapacity: nodeAllocatable(this.rootDir).memoryBytes,
+      };
     } catch (err) {
       const message = String((err as Error)?.message ?? err);
       this.waiting.set(c.name, { reason: 'CreateContainerConfigError', message });

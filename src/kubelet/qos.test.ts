@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { milliCPUToQuota, milliCPUToShares, podCgroupPath, podResourceConfig, qosClass } from './qos.ts';
+import { milliCPUToQuota, milliCPUToShares, oomScoreAdjust, podCgroupPath, podResourceConfig, qosClass } from './qos.ts';
 import { cgroupWrites, sharesToWeight } from './cgroups.ts';
 import { resources } from './spec.ts';
 
@@ -19,6 +19,18 @@ describe('qosClass (upstream GetPodQOS)', () => {
     ['an init container with requests', pod([{ name: 'c' }], [res({ memory: '10Mi' })]), 'Burstable'],
   ];
   for (const [name, p, want] of cases) it(name, () => assert.equal(qosClass(p), want));
+});
+
+describe('oomScoreAdjust (upstream GetContainerOOMScoreAdjust)', () => {
+  const GiB = 1024 ** 3;
+  const cases: [string, any, number][] = [
+    ['guaranteed', res({ cpu: '1', memory: '1Gi' }, { cpu: '1', memory: '1Gi' }), -997],
+    ['best effort', { name: 'c' }, 1000],
+    ['burstable, a quarter of the node', res({ memory: '1Gi' }), 750],
+    ['burstable without a memory request', res({ cpu: '100m' }), 999],
+    ['burstable, more than the node', res({ memory: '8Gi' }), 3],
+  ];
+  for (const [name, c, want] of cases) it(name, () => assert.equal(oomScoreAdjust(pod([c]), c, 4 * GiB), want));
 });
 
 describe('pod cgroup', () => {

@@ -49,6 +49,18 @@ export function podCgroupCandidates(cgroupRoot: string, uid: string): string[] {
   return (['Guaranteed', 'Burstable', 'BestEffort'] as const).map((q) => podCgroupPath(cgroupRoot, uid, q));
 }
 
+/** Upstream's GetContainerOOMScoreAdjust: Guaranteed -997, BestEffort 1000, Burstable by its share of the node's memory (3…999). */
+export function oomScoreAdjust(pod: any, c: any, memoryCapacity: number): number {
+  const qos = qosClass(pod);
+  if (qos === 'Guaranteed') return -997;
+  if (qos === 'BestEffort') return 1000;
+  const req = c.resources?.requests?.memory ?? c.resources?.limits?.memory;
+  const bytes = req === undefined ? 0 : unitValue(parseQuantity(req));
+  const adj = memoryCapacity > 0 ? 1000 - Math.trunc((1000 * bytes) / memoryCapacity) : 1000;
+  if (adj < 3) return 3;
+  return adj === 1000 ? 999 : adj;
+}
+
 export const CPU_PERIOD_US = 100_000;
 const MIN_SHARES = 2;
 const MIN_QUOTA_US = 1000;

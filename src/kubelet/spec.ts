@@ -3,7 +3,7 @@
 // args, env with $(VAR) expansion and field references, working dir,
 // resources), with the io.kubernetes.* labels the upstream kubelet sets.
 import { milliValue, parseQuantity, unitValue } from '../machinery/quantity.ts';
-import { CPU_PERIOD_US, milliCPUToQuota, milliCPUToShares, podCgroupPath, qosClass } from './qos.ts';
+import { CPU_PERIOD_US, milliCPUToQuota, milliCPUToShares, oomScoreAdjust, podCgroupPath, qosClass } from './qos.ts';
 
 export const LABEL_POD_UID = 'io.kubernetes.pod.uid';
 export const LABEL_POD_NAME = 'io.kubernetes.pod.name';
@@ -114,7 +114,7 @@ export function resources(c: any): any {
 
 /** The container's CRI config; `extra` carries the environment and mounts the kubelet resolved (env.ts, volumes/). */
 export function containerConfig(pod: any, c: any, attempt: number, imageRef: string, podIP: string, hostIP: string,
-  extra: { envs?: { key: string; value: string }[]; mounts?: { containerPath: string; hostPath: string; readonly: boolean }[] } = {}): any {
+  extra: { envs?: { key: string; value: string }[]; mounts?: { containerPath: string; hostPath: string; readonly: boolean }[]; memoryCapacity?: number } = {}): any {
   const envs = extra.envs ?? containerEnv(pod, c, podIP, hostIP);
   const vars = new Map(envs.map((e) => [e.key, e.value]));
   const m = pod.metadata;
@@ -135,7 +135,7 @@ export function containerConfig(pod: any, c: any, attempt: number, imageRef: str
     logPath: `${c.name}/${attempt}.log`,
     stdin: !!c.stdin, stdinOnce: !!c.stdinOnce, tty: !!c.tty,
     linux: {
-      resources: resources(c),
+      resources: { ...resources(c), ...(extra.memoryCapacity ? { oomScoreAdj: oomScoreAdjust(pod, c, extra.memoryCapacity) } : {}) },
       securityContext: {
         privileged: !!c.securityContext?.privileged,
         namespaceOptions: { network: pod.spec.hostNetwork ? 'NODE' : 'POD', pid: pod.spec.hostPID ? 'NODE' : pod.spec.shareProcessNamespace ? 'POD' : 'CONTAINER', ipc: pod.spec.hostIPC ? 'NODE' : 'POD' },
