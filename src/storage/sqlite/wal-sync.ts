@@ -2,11 +2,12 @@
 // synchronous=NORMAL, so COMMIT writes the WAL frames but does not fsync
 // them; this fsyncs the WAL file on libuv's thread pool instead, and a batch
 // is acknowledged (promises settled, watchers told) only once that fsync is
-// done. An fsync flushes the file, whichever descriptor asks, so the frames
+// done (fdatasync: the data and the size, as SQLite itself syncs). A sync
+// flushes the file, whichever descriptor asks, so the frames
 // of every COMMIT made before it started are durable when it returns: what
 // synchronous=FULL gives, minus the event loop standing still for the disk.
 // Checkpoints still sync the WAL and the database themselves (NORMAL does).
-import { close, closeSync, fsync, fsyncSync, openSync } from 'node:fs';
+import { close, closeSync, fdatasync, fsyncSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export class WalSync {
@@ -46,7 +47,7 @@ export class WalSync {
         reject(err);
         return;
       }
-      fsync(fd, (err) => (err ? reject(err) : resolve()));
+      fdatasync(fd, (err) => (err ? reject(err) : resolve()));
     });
   }
 
