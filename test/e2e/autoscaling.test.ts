@@ -95,6 +95,8 @@ describe('metrics API, kubectl top and the HorizontalPodAutoscaler', { timeout: 
     const containers = rows(await c.k(['top', 'pods', '-n', 'other', '--containers']));
     assert.deepEqual(containers, [['lone', 'a', '250m', '40Mi'], ['lone', 'b', '250m', '40Mi']]);
 
+    assert.deepEqual(rows(await c.k(['get', 'podmetrics', '-n', 'other'])), [['lone', '500m', '80Mi', '10s']]);
+
     const missing = await c.kubectl(['top', 'pod', 'nosuch']);
     assert.notEqual(missing.code, 0);
     assert.match(missing.stderr, /podmetrics\.metrics\.k8s\.io "default\/nosuch" not found/);

@@ -6,7 +6,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RESOURCES } from '../../api/resources.ts';
 import { newMethodNotSupported, newNotFound, StatusError } from '../../machinery/errors.ts';
 import { formatQuantity } from '../../machinery/quantity.ts';
-import { writeJson } from '../codec.ts';
+import { stringify as toYaml } from 'yaml';
+import { negotiate, writeJson } from '../codec.ts';
+import { metricsTable } from './table.ts';
 import type { RequestInfo } from '../request-info.ts';
 import type { ServerServices } from '../handlers/context.ts';
 import type { KubeletClientConfig } from '../handlers/pod-log.ts';
@@ -106,6 +108,18 @@ export async function collectPodMetrics(pods: any[], nodeByName: (name: string) 
   return out;
 }
 
+/** Writes an object or list as the client asked: JSON, YAML, or a Table for kubectl get. */
+function respond(m: MetricsRequest, body: any): void {
+  const out = negotiate(m.req.headers.accept, m.query) ?? { format: 'json' };
+  if (out.format === 'table') return writeJson(m.res, 200, metricsTable(body.items ?? [body], out.includeObject));
+  if (out.format === 'yaml') {
+    m.res.writeHead(200, { 'Content-Type': 'application/yaml', 'Cache-Control': 'no-cache, private' });
+    m.res.end(toYaml(body));
+    return;
+  }
+  writeJson(m.res, 200, body);
+}
+
 export async function serveMetrics(m: MetricsRequest, source: SummarySource = sourceFor(m)): Promise<void> {
   const { info, query, services } = m;
   const kind = info.resource === 'nodes' ? 'NodeMetrics' : info.resource === 'pods' ? 'PodMetrics' : '';
@@ -124,9 +138,9 @@ export async function serveMetrics(m: MetricsRequest, source: SummarySource = so
     const items = await collectNodeMetrics(nodes, source, now, m.log);
     if (info.verb === 'get') {
       if (items.length === 0) throw newNotFound(qualified, info.name);
-      return writeJson(m.res, 200, items[0]);
+      return respond(m, items[0]);
     }
-    return writeJson(m.res, 200, { kind: 'NodeMetricsList', apiVersion: API_VERSION, metadata: {}, items });
+    return respond(m, { kind: 'NodeMetricsList', apiVersion: API_VERSION, metadata: {}, items });
   }
   const podStore = services.storeFor(PODS);
   let pods: any[];
@@ -139,7 +153,7 @@ export async function serveMetrics(m: MetricsRequest, source: SummarySource = so
   const items = await collectPodMetrics(pods, nodeByName, source, now, m.log);
   if (info.verb === 'get') {
     if (items.length === 0) throw newNotFound(qualified, `${info.namespace}/${info.name}`);
-    return writeJson(m.res, 200, items[0]);
+    return respond(m, items[0]);
   }
-  return writeJson(m.res, 200, { kind: 'PodMetricsList', apiVersion: API_VERSION, metadata: {}, items });
+  return respond(m, { kind: 'PodMetricsList', apiVersion: API_VERSION, metadata: {}, items });
 }

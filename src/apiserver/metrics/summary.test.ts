@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { CounterMemory, parseSummary } from './summary.ts';
 import { collectNodeMetrics, collectPodMetrics, usageQuantities } from './handler.ts';
 import type { NodeSummary } from './summary.ts';
+import { metricsTable } from './table.ts';
 
 const T = '2026-01-01T12:00:00Z';
 const NOW = new Date('2026-01-01T12:00:05Z');
@@ -88,4 +89,13 @@ describe('metrics objects', () => {
     const out: any[] = await collectNodeMetrics([{ metadata: { name: 'n1' } }, { metadata: { name: 'gone' } }], source({ n1: parsed }), NOW);
     assert.deepEqual(out.map((n) => [n.metadata.name, n.usage]), [['n1', { cpu: '1500m', memory: '2Gi' }]]);
   });
+});
+
+it('prints PodMetrics and NodeMetrics as a Table of name, CPU, memory and window', () => {
+  const pod = { metadata: { name: 'web' }, window: '10s', containers: [{ name: 'a', usage: { cpu: '250m', memory: '40Mi' } }, { name: 'b', usage: { cpu: '1234567n', memory: '24Mi' } }] };
+  const node = { metadata: { name: 'n1' }, window: '10.5s', usage: { cpu: '1500m', memory: '2Gi' } };
+  const t: any = metricsTable([pod, node], 'None');
+  assert.deepEqual(t.columnDefinitions.map((c: any) => c.name), ['Name', 'CPU', 'Memory', 'Window']);
+  assert.deepEqual(t.rows, [{ cells: ['web', '251234567n', '64Mi', '10s'] }, { cells: ['n1', '1500m', '2Gi', '10.5s'] }]);
+  assert.deepEqual((metricsTable([node]) as any).rows[0].object, { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: { name: 'n1' } });
 });
