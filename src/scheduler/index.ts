@@ -11,6 +11,7 @@ import type { Listers, SchedulerApi } from './framework/types.ts';
 import { Scheduler } from './scheduler.ts';
 import { inTreeRegistry } from './plugins/registry.ts';
 import { wireEvents, wireNodes, wirePods } from './wiring.ts';
+import { createEventQueue } from './event-queue.ts';
 
 export { Scheduler } from './scheduler.ts';
 export { loadSchedulerConfig } from './framework/config.ts';
@@ -53,6 +54,7 @@ export function createSchedulerComponent(opts: { client: Client; config: Schedul
   };
   const recorder = createRecorder(client, 'default-scheduler', { log });
   const asPod = (p: any) => ({ apiVersion: 'v1', kind: 'Pod', ...p });
+  const events = createEventQueue<[any, 'Normal' | 'Warning', string, string]>(([obj, type, reason, message]) => recorder.event(asPod(obj), type, reason, message));
   const api: SchedulerApi = {
     async bind(pod, nodeName) {
       const { namespace, name } = pod.metadata;
@@ -71,7 +73,9 @@ export function createSchedulerComponent(opts: { client: Client; config: Schedul
       if (!info) throw new Error(`unknown resource ${resource}`);
       await client.patch(info, ns, name, patch, { type: 'merge', subresource });
     },
-    event: (obj, type, reason, message) => recorder.event(asPod(obj), type, reason, message),
+    event: (obj, type, reason, message) => {
+      events.push([obj, type, reason, message]);
+    },
   };
   const scheduler = new Scheduler({
     config, registry: inTreeRegistry(), api, listers, log,
@@ -97,6 +101,7 @@ export function createSchedulerComponent(opts: { client: Client; config: Schedul
       for (const inf of all) inf.stop();
       await scheduler.stop();
       await loop;
+      events.stop();
     },
   };
 }

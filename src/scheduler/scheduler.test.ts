@@ -128,6 +128,28 @@ profiles:
     assert.match(api.events.find((e) => e.reason === 'Preempted')!.message, /^Preempted by pod uid-high-\d+ on node a$/);
   });
 
+  it('holds a preemptor (PreEnqueue) until its victims are deleted, then retries it on their delete event without waiting out backoff', async () => {
+    const low = pod('low', { cpu: '3', priority: 0, nodeName: 'a' });
+    const { s, api } = testScheduler([node('a', { cpu: '4' })], [low]);
+    let release!: () => void;
+    const held = new Promise<void>((r) => { release = r; });
+    api.deletePod = async (p) => { await held; api.deleted.push(p.metadata.name); };
+    const high = pod('high', { cpu: '2', priority: 1000 });
+    s.queue.add(high);
+    await s.scheduleOne((await s.queue.pop())!);
+    assert.deepEqual(s.queue.stats(), { active: 0, backoff: 0, unschedulable: 0, gated: 1 });
+    release();
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(api.deleted, ['low']);
+    assert.deepEqual(s.queue.stats(), { active: 0, backoff: 0, unschedulable: 1, gated: 0 });
+    s.cache.removePod(low);
+    s.clusterEvent({ resource: 'Pod', action: 'Delete' });
+    // Still inside its 1 s backoff, but nothing else is queued.
+    await s.scheduleOne((await s.queue.pop())!);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(api.binds.get('high'), 'a');
+  });
+
   it('holds gated pods out of the active queue', () => {
     const { s } = testScheduler([node('a')]);
     s.queue.add(pod('g', { spec: { schedulingGates: [{ name: 'example.com/wait' }] } }));

@@ -54,6 +54,7 @@ export class Scheduler {
       const handle: Handle = {
         schedulerName: profile.schedulerName, snapshot: this.cache, nsLabels: opts.nsLabels, listers: opts.listers, api: opts.api,
         nominatedPodsForNode: (n) => this.nominator.forNode(n), framework: () => fwk, log: this.log,
+        preemptionDone: (uid) => this.queue.ungate(uid),
       };
       const fwk: Framework = new Framework(profile, opts.registry, handle);
       this.frameworks.set(profile.schedulerName, fwk);

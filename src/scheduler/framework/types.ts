@@ -109,6 +109,8 @@ export interface Handle {
   /** The API: pods/binding, status patches, deletes. Absent in unit tests. */
   api?: SchedulerApi;
   nominatedPodsForNode(nodeName: string): PodInfo[];
+  /** A PreEnqueue plugin no longer holds the pod (its preemption finished): the queue checks it again. */
+  preemptionDone?(uid: string): void;
   framework(): FrameworkHandle;
   log(msg: string, fields?: Record<string, unknown>): void;
 }

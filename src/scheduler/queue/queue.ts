@@ -51,6 +51,8 @@ export class SchedulingQueue {
    * unrelated events (every binding is a Pod/Add) leave it parked.
    */
   private readonly lastEventCycle = new Map<string, { ev: QueueEvent; cycle: number }>();
+  /** The cycle in which a pod gated on its way back from a failed attempt failed. */
+  private readonly gatedCycle = new Map<string, number>();
 
   constructor(cfg: QueueConfig) {
     this.cfg = {
@@ -120,6 +122,7 @@ export class SchedulingQueue {
       return;
     }
     q.gatedBy = undefined;
+    this.gatedCycle.delete(q.pi.uid);
     this.unschedulable.delete(q.pi.uid);
     this.backoff.delete(q.pi.uid);
     this.errorBackoff.delete(q.pi.uid);
@@ -182,6 +185,7 @@ export class SchedulingQueue {
     this.errorBackoff.delete(uid);
     this.unschedulable.delete(uid);
     this.inFlight.delete(uid);
+    this.gatedCycle.delete(uid);
   }
 
   /** The next pod to schedule; resolves null once the queue is closed. */
@@ -207,6 +211,14 @@ export class SchedulingQueue {
     if (!current) return; // deleted meanwhile
     q.pi = current.pi;
     q.timestamp = this.cfg.now();
+    // A PreEnqueue plugin may hold it now (a preemption still under way).
+    const gate = this.cfg.preEnqueue(q.pi.pod);
+    if (gate) {
+      q.gatedBy = gate;
+      this.gatedCycle.set(q.pi.uid, podCycle);
+      this.unschedulable.set(q.pi.uid, q);
+      return;
+    }
     if (isError) {
       this.errorBackoff.push(q);
       return;
@@ -217,6 +229,24 @@ export class SchedulingQueue {
       return;
     }
     this.unschedulable.set(q.pi.uid, q);
+  }
+
+  /**
+   * Checks a gated pod's PreEnqueue again. Let in, it waits for an event its
+   * rejecting plugins care about, unless one already came since it failed.
+   */
+  ungate(uid: string): void {
+    const q = this.unschedulable.get(uid);
+    if (!q?.gatedBy) return;
+    const gate = this.cfg.preEnqueue(q.pi.pod);
+    if (gate) {
+      q.gatedBy = gate;
+      return;
+    }
+    q.gatedBy = undefined;
+    const cycle = this.gatedCycle.get(uid);
+    this.gatedCycle.delete(uid);
+    if (cycle === undefined || this.movedDuring(q, cycle)) this.requeue(q);
   }
 
   private movedDuring(q: QueuedPodInfo, podCycle: number): boolean {

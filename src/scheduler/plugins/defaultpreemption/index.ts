@@ -4,13 +4,14 @@
 import type { Handle, Plugin } from '../../framework/types.ts';
 import type { NodeInfo } from '../../framework/node-info.ts';
 import { podPriority } from '../../framework/pod-info.ts';
-import { Code, Status, unschedulable } from '../../framework/status.ts';
+import { Code, Status, unresolvable, unschedulable } from '../../framework/status.ts';
 import { fitErrorMessage } from '../../framework/fit-error.ts';
 import type { Candidate } from './victims.ts';
 import { pickOneNode, selectVictimsOnNode } from './victims.ts';
 
 export const NAME = 'DefaultPreemption';
 export const NOT_HELPFUL = 'Preemption is not helpful for scheduling';
+export const WAITING = 'waiting for the preemption for this pod to be finished';
 
 export interface PreemptionArgs {
   minCandidateNodesPercentage?: number;
@@ -24,9 +25,16 @@ export function numCandidates(args: PreemptionArgs, numNodes: number): number {
 }
 
 export function defaultPreemption(args: PreemptionArgs | undefined, handle: Handle, random: () => number = Math.random): Plugin {
+  // Pods whose victims' API calls are still under way (upstream's async
+  // preemption): PreEnqueue holds them, so that they do not preempt again
+  // before their victims are gone.
+  const preempting = new Set<string>();
   return {
     name: NAME,
     events: () => [{ resource: 'Pod', actions: ['Delete'] }],
+    preEnqueue(pod) {
+      return preempting.has(pod.metadata?.uid) ? unresolvable(WAITING) : null;
+    },
     async postFilter(state, pod, statuses) {
       const fail = (msg: string) => ({ status: unschedulable(`preemption: ${msg}`) });
       if (pod.pod.spec?.preemptionPolicy === 'Never') return fail('not eligible due to preemptionPolicy=Never.');
@@ -74,13 +82,17 @@ export function defaultPreemption(args: PreemptionArgs | undefined, handle: Hand
       // The victims' API calls run on their own (upstream's async preemption):
       // the next scheduling cycle does not wait for the round trips.
       if (api) {
+        preempting.add(pod.uid);
         void Promise.all(best.victims.map(async (v) => {
           const conds = (v.pod.status?.conditions ?? []).filter((c: any) => c.type !== 'DisruptionTarget');
           conds.push({ type: 'DisruptionTarget', status: 'True', reason: 'PreemptionByScheduler', message: `${handle.schedulerName}: preempting to accommodate a higher priority pod`, lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') });
           await api.patchPodStatus(v.pod, { conditions: conds }).catch(() => {});
           await api.deletePod(v.pod).catch((err) => handle.log('could not delete preemption victim', { pod: v.key, error: String(err) }));
           api.event(v.pod, 'Normal', 'Preempted', `Preempted by pod ${pod.uid} on node ${best.node}`);
-        }));
+        })).finally(() => {
+          preempting.delete(pod.uid);
+          handle.preemptionDone?.(pod.uid);
+        });
       }
       handle.log('preempting', { pod: pod.key, node: best.node, victims: best.victims.map((v) => v.key) });
       return { status: new Status(Code.Success), nominatedNodeName: best.node };
