@@ -59,13 +59,21 @@ export function mountToken(spec: any, random: () => number = Math.random): void 
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function serviceAccountAdmission(storeFor: (info: ResourceInfo) => ResourceStore, opts: { retryMs?: () => number } = {}): AdmissionPlugin {
-  // Upstream retries `default` for a while: the controller creates it just after its namespace.
+/**
+ * How long a pod waits for its namespace's `default` account. Upstream
+ * retries ten times (about 1.5 s) because the controller creates it just
+ * after the namespace; here the controller-manager can start many seconds
+ * after the API server answers ready, and pods made in a new namespace at
+ * that time would fail, so the wait is longer.
+ */
+export const DEFAULT_ACCOUNT_WAIT_MS = 15_000;
+
+export function serviceAccountAdmission(storeFor: (info: ResourceInfo) => ResourceStore, opts: { retryMs?: () => number; waitMs?: number } = {}): AdmissionPlugin {
   const retryMs = opts.retryMs ?? (() => 100 + Math.floor(Math.random() * 100));
   const lookup = async (ns: string, name: string): Promise<any | undefined> => {
-    const attempts = name === DEFAULT_SERVICE_ACCOUNT ? 10 : 1;
-    for (let i = 0; i < attempts; i++) {
-      if (i > 0) await sleep(retryMs());
+    const deadline = Date.now() + (name === DEFAULT_SERVICE_ACCOUNT ? opts.waitMs ?? DEFAULT_ACCOUNT_WAIT_MS : 0);
+    for (let first = true; first || Date.now() < deadline; first = false) {
+      if (!first) await sleep(retryMs());
       try {
         return await storeFor(SERVICE_ACCOUNTS).get(ns, name);
       } catch (err) {
