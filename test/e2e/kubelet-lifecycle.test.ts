@@ -64,7 +64,7 @@ describe('kubelet container lifecycle', { timeout: 180_000 }, () => {
         containers: [{
           name: 'web', image: IMAGE,
           // Healthy for 3 s, then /healthz answers 404.
-          command: ['sh', '-c', 'mkdir -p /www && echo ok > /www/healthz && (sleep 3; rm /www/healthz) & exec httpd -f -p 8080 -h /www'],
+          command: ['sh', '-c', 'mkdir -p /www; echo ok > /www/healthz; (sleep 3; rm /www/healthz) & exec httpd -f -p 8080 -h /www'],
           livenessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 1, failureThreshold: 2, terminationGracePeriodSeconds: 1 },
         }],
       })),
@@ -79,9 +79,19 @@ describe('kubelet container lifecycle', { timeout: 180_000 }, () => {
           lifecycle: { preStop: { exec: { command: ['sh', '-c', 'echo "prestop ran" > /trace/prestop'] } } },
         }],
       })),
-      k(['create', '-f', '-'], pod('override', { terminationGracePeriodSeconds: 120, containers: [{ name: 'main', image: IMAGE, command: STUBBORN }] })),
+      k(['create', '-f', '-'], pod('override', {
+        terminationGracePeriodSeconds: 120,
+        containers: [{ name: 'main', image: IMAGE, command: STUBBORN, lifecycle: { preStop: { sleep: { seconds: 1 } } } }],
+      })),
+      k(['create', '-f', '-'], pod('shortened', { terminationGracePeriodSeconds: 120, containers: [{ name: 'main', image: IMAGE, command: STUBBORN }] })),
+      k(['create', '-f', '-'], pod('badhook', {
+        containers: [{ name: 'main', image: IMAGE, command: ['sleep', '3600'], lifecycle: { postStart: { exec: { command: ['sh', '-c', 'echo nope >&2; exit 7'] } } } }],
+      })),
       ...['steady', 'gone-forced', 'gone-graceful'].map((n) => k(['create', '-f', '-'], pod(n, {
-        containers: [{ name: 'main', image: IMAGE, command: ['sleep', '3600'], readinessProbe: { exec: { command: ['true'] }, periodSeconds: 1 } }],
+        containers: [{
+          name: 'main', image: IMAGE, command: ['sleep', '3600'], readinessProbe: { exec: { command: ['true'] }, periodSeconds: 1 },
+          lifecycle: { postStart: { exec: { command: ['sh', '-c', 'echo hooked > /tmp/poststart'] } } },
+        }],
       }))),
     ]);
   });
@@ -90,6 +100,7 @@ describe('kubelet container lifecycle', { timeout: 180_000 }, () => {
     cri?.close();
     if (c) {
       await c.kubectl(['delete', 'pods', '--all', '--wait=true', '--timeout=30s', '--grace-period=1']);
+      if (process.env.K8TS_TEST_LOG) process.stderr.write(c.logs());
       await destroyCluster(c);
     }
     rmSync(trace, { recursive: true, force: true });
@@ -132,21 +143,42 @@ describe('kubelet container lifecycle', { timeout: 180_000 }, () => {
   });
 
   it('preStop runs, and SIGTERM-ignoring containers die when the grace period (pod or --grace-period) ends', async () => {
-    await k(['wait', '--for=condition=Ready', 'pod/grace', 'pod/override', '--timeout=60s']);
+    await k(['wait', '--for=condition=Ready', 'pod/grace', 'pod/override', 'pod/shortened', '--timeout=60s']);
     const timed = async (args: string[]) => {
       const began = Date.now();
       await k(args);
       return (Date.now() - began) / 1000;
     };
-    const [podGrace, override] = await Promise.all([
+    const [podGrace, override, shortened] = await Promise.all([
       timed(['delete', 'pod', 'grace', '--timeout=60s']),
       timed(['delete', 'pod', 'override', '--grace-period=3', '--timeout=60s']),
+      // Deleted with its own 120 s first, then again with 2 s while it is terminating.
+      (async () => {
+        await k(['delete', 'pod', 'shortened', '--wait=false']);
+        await sleep(1000);
+        return timed(['delete', 'pod', 'shortened', '--grace-period=2', '--timeout=60s']);
+      })(),
     ]);
     assert.equal(readFileSync(join(trace, 'prestop'), 'utf8'), 'prestop ran\n');
     assert.ok(podGrace >= 4.5 && podGrace < 15, `pod with a 5 s grace period took ${podGrace} s to go`);
     assert.ok(override >= 2.5 && override < 15, `--grace-period=3 took ${override} s (the pod's own is 120 s)`);
+    assert.ok(shortened >= 1.5 && shortened < 15, `a second delete with --grace-period=2 took ${shortened} s`);
     const evs = await events('grace');
     assert.ok(evs.includes('Killing: Stopping container main'), evs.join('\n'));
+  });
+
+  it('a failing postStart hook is reported and kills the container', async () => {
+    const uid = (await getPod('badhook')).metadata.uid;
+    const evs = await until('FailedPostStartHook', 30_000, async () => {
+      const e = await events('badhook');
+      return e.some((x) => x.startsWith('FailedPostStartHook:')) && e.includes('Killing: FailedPostStartHook') && e;
+    });
+    assert.ok(evs.includes(`FailedPostStartHook: Exec lifecycle hook ([sh -c echo nope >&2; exit 7]) for Container "main" in Pod "badhook_default(${uid})" failed - error: command 'sh -c echo nope >&2; exit 7' exited with 7: nope\n, message: "nope\\n"`), evs.join('\n'));
+    const s = await until('badhook restarted', 30_000, async () => {
+      const x = (await getPod('badhook')).status?.containerStatuses?.[0];
+      return x?.restartCount >= 1 && x;
+    });
+    assert.ok(s.lastState.terminated, 'the killed instance is the last state');
   });
 
   it('a restarted kubelet keeps running containers and cleans up pods deleted while it was down', async () => {
@@ -177,6 +209,8 @@ describe('kubelet container lifecycle', { timeout: 180_000 }, () => {
     const mine = await cri!.listContainers({ labelSelector: { 'io.kubernetes.pod.uid': after.metadata.uid } });
     assert.deepEqual(mine.map((x) => `containerd://${x.id}`), [was.containerID]);
     await k(['wait', '--for=condition=Ready', 'pod/steady', '--timeout=30s']);
+    const id = now.containerID.slice('containerd://'.length);
+    assert.equal((await cri!.execSync(id, ['cat', '/tmp/poststart'], 5)).stdout.toString(), 'hooked\n', 'the postStart hook ran');
     const evs = await events('steady');
     assert.equal(evs.filter((e) => e.startsWith('Started:')).length, 1, `started once: ${evs.join('; ')}`);
     assert.ok(evs.includes(`Pulled: Container image "${IMAGE}" already present on machine`), evs.join('\n'));
