@@ -22,6 +22,19 @@ const IMAGE = 'k8ts.local/busybox:1';
 const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 const REVIEW = JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
 
+// What a workload does with its mounted credentials: report them, then ask the API server who it is.
+const READER = [
+  `D=${SA_DIR}`,
+  'echo "token=$(cat $D/token)"',
+  'echo "namespace=$(cat $D/namespace)"',
+  'echo "ca=$(base64 $D/ca.crt | tr -d \'\\n\')"',
+  // No kube-proxy here for the Service IP: the bridge gateway is the host, where the API server listens on 0.0.0.0.
+  'GW=$(ip route | sed -n \'s/^default via \\([0-9.]*\\).*/\\1/p\')',
+  `echo "review=$(wget -q -O - --no-check-certificate --header "Authorization: Bearer $(cat $D/token)" --header 'Content-Type: application/json' ` +
+    `--post-data '${REVIEW}' "https://$GW:$API_PORT/apis/authentication.k8s.io/v1/selfsubjectreviews" 2>&1)"`,
+  'sleep 3600',
+].join('\n');
+
 const claimsOf = (token: string): any => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'));
 
 /** POSTs a SelfSubjectReview with a bearer token, trusting only the given CA. */
@@ -47,6 +60,12 @@ describe('service account tokens on a real node', { timeout: 180_000 }, () => {
     '--kubeconfig=/dev/null', `--server=https://127.0.0.1:${c!.port}`, `--certificate-authority=${join(c!.dataDir, 'tls', 'ca.crt')}`, `--token=${token}`, ...args,
   ], {});
   const podJson = async (name: string) => JSON.parse(await c!.k(['get', 'pod', name, '-o', 'json']));
+  // The reader prints what it found as key=value lines (logs, not exec: fewer moving parts).
+  const readerOutput = () => until('the reader pod\'s report', 30_000, async () => {
+    const r = await c!.kubectl(['logs', 'reader']);
+    if (r.code !== 0 || !r.stdout.includes('\nreview=')) return undefined;
+    return Object.fromEntries(r.stdout.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)])) as Record<string, string>;
+  });
 
   before(async () => {
     // 0.0.0.0: the pod reaches the API server through its bridge gateway (no kube-proxy for the Service IP here).
@@ -69,7 +88,7 @@ describe('service account tokens on a real node', { timeout: 180_000 }, () => {
         apiVersion: 'v1', kind: 'Pod', metadata: { name: 'reader' },
         spec: {
           terminationGracePeriodSeconds: 1,
-          containers: [{ name: 'c', image: IMAGE, command: ['sleep', '3600'], env: [{ name: 'API_PORT', value: String(c!.port) }] }],
+          containers: [{ name: 'c', image: IMAGE, command: ['sh', '-c', READER], env: [{ name: 'API_PORT', value: String(c!.port) }] }],
         },
       }),
     });
@@ -79,11 +98,11 @@ describe('service account tokens on a real node', { timeout: 180_000 }, () => {
     assert.ok(vol, JSON.stringify(pod.spec.volumes));
     assert.deepEqual(vol.projected.sources[0], { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } });
     assert.deepEqual(pod.spec.containers[0].volumeMounts, [{ name: vol.name, readOnly: true, mountPath: SA_DIR }]);
-    await c!.k(['wait', '--for=condition=Ready', 'pod/reader', '--timeout=60s']);
-
-    const token = await c!.k(['exec', 'reader', '--', 'cat', `${SA_DIR}/token`]);
-    const ca = await c!.k(['exec', 'reader', '--', 'cat', `${SA_DIR}/ca.crt`]);
-    assert.equal(await c!.k(['exec', 'reader', '--', 'cat', `${SA_DIR}/namespace`]), 'default');
+    await c!.k(['wait', '--for=condition=Ready', 'pod/reader', '--timeout=90s']);
+    const out = await readerOutput();
+    const token = out.token!;
+    const ca = Buffer.from(out.ca!, 'base64').toString('utf8');
+    assert.equal(out.namespace, 'default');
     assert.equal(ca, readFileSync(join(c!.dataDir, 'tls', 'ca.crt'), 'utf8'));
     const claims = claimsOf(token);
     assert.equal(claims.iss, 'https://kubernetes.default.svc.cluster.local');
@@ -93,9 +112,7 @@ describe('service account tokens on a real node', { timeout: 180_000 }, () => {
     assert.equal(claims['kubernetes.io'].warnafter, claims.iat + 3607);
 
     // From inside the pod (busybox wget speaks TLS but cannot check a CA) ...
-    const script = `wget -q -O - --no-check-certificate --header "Authorization: Bearer $(cat ${SA_DIR}/token)" --header 'Content-Type: application/json' ` +
-      `--post-data '${REVIEW}' "https://$(ip route | sed -n 's/^default via \\([0-9.]*\\).*/\\1/p'):$API_PORT/apis/authentication.k8s.io/v1/selfsubjectreviews"`;
-    const inPod = JSON.parse(await c!.k(['exec', 'reader', '--', 'sh', '-c', script]));
+    const inPod = JSON.parse(out.review!);
     // ... and from here with the pod's ca.crt as the only trusted CA.
     const fromTest = await selfReview(c!.port, ca, token);
     assert.equal(fromTest.status, 201);
@@ -124,7 +141,7 @@ describe('service account tokens on a real node', { timeout: 180_000 }, () => {
 
   it('a token bound to a pod, and the pod\'s own token, stop working once the pod is gone', async () => {
     const bound = (await c!.k(['create', 'token', 'default', '--bound-object-kind', 'Pod', '--bound-object-name', 'reader'])).trim();
-    const own = await c!.k(['exec', 'reader', '--', 'cat', `${SA_DIR}/token`]);
+    const own = (await readerOutput()).token!;
     assert.equal((await asToken(bound, ['auth', 'whoami'])).code, 0);
     await c!.k(['delete', 'pod', 'reader', '--wait=true', '--timeout=60s']);
     for (const t of [bound, own]) {
