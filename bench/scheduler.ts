@@ -151,7 +151,9 @@ async function main(): Promise<void> {
       let last = resumed;
       for (let i = 0; i < w.measured; i++) last = Math.max(last, boundAt.get(`${ns}/m-${i}`)!);
       const rate = w.measured / ((last - resumed) / 1000);
-      results.push({ workload: name, nodes: NODES, existing: w.init, measured: w.measured, podsPerSecond: rate, floor: FLOORS[name], ratioToFloor: rate / FLOORS[name]! });
+      // The measured phase on the monotonic clock that CPU profiles use (µs), to cut profiles to it.
+      const mono = (t: number) => Math.round((Number(process.hrtime.bigint() / 1000n) - (performance.now() - t) * 1000));
+      results.push({ workload: name, nodes: NODES, existing: w.init, measured: w.measured, podsPerSecond: rate, floor: FLOORS[name], ratioToFloor: rate / FLOORS[name]!, monotonicUs: [mono(resumed), mono(last)] });
       log(`${name}: ${rate.toFixed(0)} pods/s (${(rate / FLOORS[name]!).toFixed(1)}x upstream's floor of ${FLOORS[name]})`);
       if (w.initUnschedulable || name === 'PreemptionAsync') {
         // Leave no pending or node-filling pods for the next workload.

@@ -150,6 +150,21 @@ profiles:
     assert.equal(api.binds.get('high'), 'a');
   });
 
+  it('does not preempt again while its victim is still in the cache (the watch has not brought the delete back)', async () => {
+    const low = pod('low', { cpu: '3', priority: 0, nodeName: 'a' });
+    const low2 = pod('low2', { cpu: '3', priority: 0, nodeName: 'b' });
+    const { s, api } = testScheduler([node('a', { cpu: '4' }), node('b', { cpu: '4' })], [low, low2]);
+    s.queue.add(pod('high', { cpu: '2', priority: 1000 }));
+    await s.scheduleOne((await s.queue.pop())!);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(api.deleted.length, 1);
+    s.clusterEvent({ resource: 'Pod', action: 'Delete' });
+    await s.scheduleOne((await s.queue.pop())!);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(api.deleted.length, 1);
+    assert.match(api.events.at(-1)!.message, /preemption: not eligible due to a terminating pod on the nominated node\.\.$/);
+  });
+
   it('holds gated pods out of the active queue', () => {
     const { s } = testScheduler([node('a')]);
     s.queue.add(pod('g', { spec: { schedulingGates: [{ name: 'example.com/wait' }] } }));

@@ -29,6 +29,14 @@ export function defaultPreemption(args: PreemptionArgs | undefined, handle: Hand
   // preemption): PreEnqueue holds them, so that they do not preempt again
   // before their victims are gone.
   const preempting = new Set<string>();
+  // Victims this plugin deleted (uid → until when it remembers), and the node
+  // each preemptor was nominated to: the cache and the pod's status learn
+  // both only when the watch brings the writes back, and a retry in between
+  // must see the victim as terminating, not preempt again elsewhere.
+  const victims = new Map<string, number>();
+  const nominatedBy = new Map<string, string>();
+  const now = () => Date.now();
+  const terminating = (p: any) => !!p.metadata.deletionTimestamp || (victims.get(p.metadata.uid) ?? 0) > now();
   return {
     name: NAME,
     events: () => [{ resource: 'Pod', actions: ['Delete'] }],
@@ -38,11 +46,11 @@ export function defaultPreemption(args: PreemptionArgs | undefined, handle: Hand
     async postFilter(state, pod, statuses) {
       const fail = (msg: string) => ({ status: unschedulable(`preemption: ${msg}`) });
       if (pod.pod.spec?.preemptionPolicy === 'Never') return fail('not eligible due to preemptionPolicy=Never.');
-      const nominated = pod.pod.status?.nominatedNodeName;
+      const nominated = pod.pod.status?.nominatedNodeName || nominatedBy.get(pod.uid);
       if (nominated && statuses.get(nominated)?.code !== Code.UnschedulableAndUnresolvable) {
         const n = handle.snapshot.get(nominated);
         const prio = podPriority(pod.pod);
-        if (n?.pods.some((p) => p.pod.metadata.deletionTimestamp && podPriority(p.pod) < prio)) {
+        if (n?.pods.some((p) => terminating(p.pod) && podPriority(p.pod) < prio)) {
           return fail('not eligible due to a terminating pod on the nominated node.');
         }
       }
@@ -81,6 +89,10 @@ export function defaultPreemption(args: PreemptionArgs | undefined, handle: Hand
       const api = handle.api;
       // The victims' API calls run on their own (upstream's async preemption):
       // the next scheduling cycle does not wait for the round trips.
+      if (victims.size > 10_000) for (const [uid, until] of victims) if (until <= now()) victims.delete(uid);
+      if (nominatedBy.size > 10_000) nominatedBy.clear();
+      for (const v of best.victims) victims.set(v.uid, now() + 60_000);
+      nominatedBy.set(pod.uid, best.node);
       if (api) {
         preempting.add(pod.uid);
         void Promise.all(best.victims.map(async (v) => {
