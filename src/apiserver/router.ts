@@ -1,5 +1,6 @@
 // Routes one request: authentication, then non-resource endpoints (health,
 // version, discovery, OpenAPI) or a resource verb. Errors become Status.
+import { storageResource } from './registry/versions.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { findResource, RESOURCES } from '../api/resources.ts';
 import { newMethodNotSupported, newNotAcceptable, newForbidden, StatusError } from '../machinery/errors.ts';
@@ -76,7 +77,7 @@ export async function route(req: IncomingMessage, res: ServerResponse, deps: Rou
   const output = negotiate(req.headers.accept, query);
   if (!output) throw newNotAcceptable(['application/json', 'application/yaml', 'application/json;as=Table;v=v1;g=meta.k8s.io']);
   const ctx: RequestContext = {
-    req, res, query, info, user, resource, store: deps.services.storeFor(resource), output, services: deps.services, warnings: [],
+    req, res, query, info, user, resource, store: deps.services.storeFor(storageResource(resource)), output, services: deps.services, warnings: [],
   };
   if (resource.virtual) return handleReview(ctx);
   if (info.subresource !== '') return subresource(ctx, deps);

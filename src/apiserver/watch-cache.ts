@@ -3,6 +3,7 @@
 // and watches of large collections are served without touching storage.
 import type { Backend, KeyValue, WatchEvent, WatchStream } from '../storage/backend.ts';
 import { isStorageError } from '../storage/backend.ts';
+import { upgradeStored } from './registry/versions.ts';
 
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -24,7 +25,7 @@ export function decodeKv(kv: KeyValue, revision = kv.modRevision): any {
   const obj = JSON.parse(kv.value);
   obj.metadata ??= {};
   obj.metadata.resourceVersion = String(revision);
-  return obj;
+  return upgradeStored(obj);
 }
 
 class ResourceCache {

@@ -13,6 +13,7 @@ import type { ResourceCache } from '../watch-cache.ts';
 import type { ServiceAccountTokens } from '../serviceaccount/index.ts';
 import { writeJson } from '../codec.ts';
 import { tableFor } from '../tables/index.ts';
+import { converts, toRequestVersion } from '../registry/versions.ts';
 import { newBadRequest } from '../../machinery/errors.ts';
 
 export interface ServerServices {
@@ -78,7 +79,8 @@ export function respondObject(ctx: RequestContext, code: number, obj: any): void
     send(ctx, code, table);
     return;
   }
-  send(ctx, code, ctx.output.metadataOnly ? partialMetadata(obj) : obj);
+  const out = toRequestVersion(ctx.resource, obj);
+  send(ctx, code, ctx.output.metadataOnly ? partialMetadata(out) : out);
 }
 
 export interface ListMeta {
@@ -98,6 +100,7 @@ export function respondList(ctx: RequestContext, items: any[], meta: ListMeta): 
     send(ctx, 200, table);
     return;
   }
+  if (converts(ctx.resource)) items = items.map((o) => toRequestVersion(ctx.resource, o));
   if (ctx.output.metadataOnly) {
     send(ctx, 200, { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: listMeta, items: items.map(partialMetadata) });
     return;

@@ -7,6 +7,7 @@ import { mediaType, readBody, decodeBody, isObject } from '../codec.ts';
 import { serverSideApply } from '../registry/apply.ts';
 import type { RequestContext } from './context.ts';
 import { isDryRun, respondObject } from './context.ts';
+import { toRequestVersion, toStorageVersion } from '../registry/versions.ts';
 import { admitAndValidate, applyFieldValidation, checkTypeMeta, recordManager } from './write.ts';
 
 const PATCH_TYPES = [
@@ -46,7 +47,7 @@ export async function handlePatch(ctx: RequestContext): Promise<void> {
     const rv = current.metadata.resourceVersion;
     let patched: any;
     try {
-      patched = applyPatch(type, current, patchDoc, gvk);
+      patched = applyPatch(type, toRequestVersion(ctx.resource, current), patchDoc, gvk);
     } catch (err) {
       if ((err as any)?.status) throw err;
       throw newBadRequest((err as Error).message);
@@ -65,6 +66,7 @@ export async function handlePatch(ctx: RequestContext): Promise<void> {
     if (wanted !== undefined && wanted !== rv) {
       throw newConflict(ctx.store.qualified, name, 'the object has been modified; please apply your changes to the latest version and try again');
     }
+    patched = toStorageVersion(ctx.resource, patched);
     ctx.store.prepareUpdate(patched, current, subresource);
     await admitAndValidate(ctx, 'UPDATE', patched, current, dryRun);
     recordManager(ctx, patched, current);

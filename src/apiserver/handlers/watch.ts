@@ -6,6 +6,7 @@ import { newBadRequest, newResourceExpired } from '../../machinery/errors.ts';
 import { compileFilter } from '../registry/filter.ts';
 import type { CacheEvent } from '../watch-cache.ts';
 import { tableFor } from '../tables/index.ts';
+import { converts, toRequestVersion } from '../registry/versions.ts';
 import type { RequestContext } from './context.ts';
 import { checkResourceVersionParams } from './read.ts';
 
@@ -55,12 +56,14 @@ export async function handleWatch(ctx: RequestContext): Promise<void> {
   const kindInfo = { kind: resource.kind, apiVersion: apiVersionOf(resource) };
   const res = ctx.res;
   const tables = ctx.output.format === 'table';
+  const convert = converts(resource);
 
   const encode = (ev: WireEvent): string => {
     if (tables && (ev.type === 'ADDED' || ev.type === 'MODIFIED' || ev.type === 'DELETED')) {
       const object = tableFor(resource.group, resource.kind, [ev.object], { includeObject: ctx.output.includeObject ?? 'Metadata', now: ctx.services.now() });
       return JSON.stringify({ type: ev.type, object }) + '\n';
     }
+    if (convert && ev.type !== 'BOOKMARK' && ev.type !== 'ERROR') return JSON.stringify({ type: ev.type, object: toRequestVersion(resource, ev.object) }) + '\n';
     return wireLine(ev);
   };
 

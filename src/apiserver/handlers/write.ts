@@ -14,6 +14,7 @@ import type { RequestContext } from './context.ts';
 import { isDryRun, respondObject } from './context.ts';
 import { hooksFor } from '../../api/hooks.ts';
 import { trackUpdate } from '../registry/apply.ts';
+import { toStorageVersion } from '../registry/versions.ts';
 
 /** Reads the body and checks it names this endpoint's kind. */
 export async function decodeObject(ctx: RequestContext): Promise<any> {
@@ -22,7 +23,7 @@ export async function decodeObject(ctx: RequestContext): Promise<any> {
   if (!isObject(obj)) throw newBadRequest(`the request body must be a JSON or YAML object, not ${Array.isArray(obj) ? 'an array' : typeof obj}`);
   checkTypeMeta(ctx, obj);
   applyFieldValidation(ctx, obj);
-  return obj;
+  return toStorageVersion(ctx.resource, obj);
 }
 
 export function checkTypeMeta(ctx: RequestContext, obj: any): void {
@@ -70,14 +71,16 @@ export function recordManager(ctx: RequestContext, obj: any, old: any | undefine
 
 /** Defaults, admission and validation for an object about to be written. */
 export async function admitAndValidate(ctx: RequestContext, operation: Operation, obj: any, old: any | undefined, dryRun: boolean): Promise<void> {
-  const hooks = hooksFor(ctx.resource.group, ctx.resource.version, ctx.resource.kind);
+  // The object is in the storage version (registry/versions.ts): so are its defaults and validation.
+  const target = ctx.store.info;
+  const hooks = hooksFor(target.group, target.version, target.kind);
   if (ctx.info.subresource === '') hooks.defaults?.(obj);
   const attrs: AdmissionAttributes = {
     operation, resource: ctx.resource, subresource: ctx.info.subresource, namespace: ctx.info.namespace,
     name: obj.metadata?.name ?? ctx.info.name, object: obj, oldObject: old, user: ctx.user, dryRun,
   };
   await ctx.services.admission.admit(attrs);
-  validateObject(ctx.resource, obj, old);
+  validateObject(target, obj, old);
   await ctx.services.admission.validate(attrs);
 }
 

@@ -6,6 +6,7 @@
 import { apiVersionOf } from '../../api/resources.ts';
 import { StatusError } from '../../machinery/errors.ts';
 import { decodeKv } from '../watch-cache.ts';
+import { toRequestVersion, toStorageVersion } from './versions.ts';
 import type { RequestContext } from '../handlers/context.ts';
 import { admitAndValidate } from '../handlers/write.ts';
 import type { FieldSet, Path } from './managed-fields.ts';
@@ -133,18 +134,22 @@ export async function serverSideApply(ctx: RequestContext, applied: any, manager
       message: `the name of the object (${applied.metadata.name}) does not match the name on the URL (${name})` } as any);
   }
   const fa = leaves(applied);
+  // Fields are merged in the request's version; what is written is in the storage version (versions.ts).
   let current: any;
+  let stored: any;
   let rev = 0;
   try {
     const kv = await ctx.store.getKv(namespace, name);
-    current = decodeKv(kv);
+    stored = decodeKv(kv);
+    current = toRequestVersion(ctx.resource, stored);
     rev = kv.modRevision;
   } catch (err) {
     if ((err as any)?.status?.code !== 404 || subresource !== '') throw err;
   }
   if (!current) {
-    const obj = structuredClone(applied);
-    obj.metadata.name = name;
+    const given = structuredClone(applied);
+    given.metadata.name = name;
+    const obj = toStorageVersion(ctx.resource, given);
     ctx.store.prepareCreate(obj, namespace);
     obj.metadata.managedFields = [{ manager, operation: 'Apply', apiVersion, time: timestamp(now), fieldsType: 'FieldsV1', fieldsV1: toFieldsV1(fa) }];
     await admitAndValidate(ctx, 'CREATE', obj, undefined, dryRun);
@@ -174,15 +179,16 @@ export async function serverSideApply(ctx: RequestContext, applied: any, manager
   const othersOwn = new Set<string>();
   for (const e of entries) if (e !== mine) for (const k of fromFieldsV1(e.fieldsV1).keys()) othersOwn.add(k);
 
-  const next = structuredClone(current);
-  for (const [k, p] of previously) if (!fa.has(k) && !othersOwn.has(k)) removeAt(next, p);
-  for (const p of fa.values()) setAt(next, p, valueAt(applied, p));
+  const merged = structuredClone(current);
+  for (const [k, p] of previously) if (!fa.has(k) && !othersOwn.has(k)) removeAt(merged, p);
+  for (const p of fa.values()) setAt(merged, p, valueAt(applied, p));
+  const next = toStorageVersion(ctx.resource, merged);
   const entry: Entry = { manager, operation: 'Apply', apiVersion, time: timestamp(now), fieldsType: 'FieldsV1', fieldsV1: toFieldsV1(fa) };
   setEntries(next, mine ? entries.map((e) => (e === mine ? entry : e)) : [...entries, entry]);
   next.metadata.resourceVersion = current.metadata.resourceVersion;
 
-  ctx.store.prepareUpdate(next, current, subresource);
-  await admitAndValidate(ctx, 'UPDATE', next, current, dryRun);
+  ctx.store.prepareUpdate(next, stored, subresource);
+  await admitAndValidate(ctx, 'UPDATE', next, stored, dryRun);
   const { obj } = await ctx.store.writeUpdate(next, rev, dryRun);
   return { obj, created: false };
 }

@@ -129,16 +129,6 @@ describe('HorizontalController', () => {
     assert.deepEqual(h.statuses.at(-1).currentMetrics, [{ type: 'Resource', resource: { name: 'memory', current: { averageValue: '52428800' } } }]);
   });
 
-  it('autoscales an HPA stored through autoscaling/v1 and writes its status back as v1', async () => {
-    const v1 = { ...hpa(), apiVersion: 'autoscaling/v1', spec: { scaleTargetRef: hpa().spec.scaleTargetRef, minReplicas: 1, maxReplicas: 5, targetCPUUtilizationPercentage: 50 } };
-    const h = harness({ hpa: v1, pods: [pod('a')], metrics: [podMetrics('a', '120m')] });
-    await h.c.reconcile('default/web');
-    assert.equal(h.puts[0].spec.replicas, 3);
-    const st = h.statuses.at(-1);
-    assert.equal(st.writtenAs, 'autoscaling/v1 via v1');
-    assert.deepEqual([st.currentReplicas, st.desiredReplicas, st.currentCPUUtilizationPercentage, st.conditions], [1, 3, 120, undefined]);
-  });
-
   it('scales on one container\'s utilization (ContainerResource), limited to max(2x, 4) per step', async () => {
     const spec = { metrics: [{ type: 'ContainerResource', containerResource: { name: 'cpu', container: 'c', target: { type: 'Utilization', averageUtilization: 50 } } }] };
     const p = pod('a');

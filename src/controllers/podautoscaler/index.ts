@@ -20,10 +20,8 @@ import { Normalizer } from './normalize.ts';
 import { resourceMetric } from './metrics.ts';
 import type { MetricsSource } from './metrics.ts';
 import { milliQuantity, setCondition, setStatus } from './status.ts';
-import { hpaV1ToV2, hpaV2ToV1, isV1Shaped } from './convert.ts';
 
 export const HPAS = RESOURCES.find((r) => r.group === 'autoscaling' && r.version === 'v2' && r.resource === 'horizontalpodautoscalers')!;
-const HPAS_V1 = RESOURCES.find((r) => r.group === 'autoscaling' && r.version === 'v1' && r.resource === 'horizontalpodautoscalers')!;
 
 export interface HPAControllerConfig {
   client: Client;
@@ -67,12 +65,10 @@ export class HorizontalController implements Reconciler {
       this.normalizer.forget(key);
       return;
     }
-    // An HPA written through autoscaling/v1 is stored in that shape: work on its v2 form.
-    const v1 = isV1Shaped(cached);
-    const original = v1 ? hpaV1ToV2(cached) : cached;
-    const hpa = structuredClone(original);
+    // The apiserver serves every HPA as autoscaling/v2, whatever version it was written in.
+    const hpa = structuredClone(cached);
     try {
-      await this.sync(key, hpa, original, v1);
+      await this.sync(key, hpa, cached);
     } catch (err) {
       if (!(err instanceof Reported)) throw err;
       this.cfg.log?.('autoscaling failed', { hpa: key, error: err.message });
@@ -84,7 +80,7 @@ export class HorizontalController implements Reconciler {
     this.cfg.recorder.event(hpa, 'Warning', reason, message);
   }
 
-  private async sync(key: string, hpa: any, original: any, v1: boolean): Promise<void> {
+  private async sync(key: string, hpa: any, original: any): Promise<void> {
     const ns = hpa.metadata.namespace;
     const ref = hpa.spec?.scaleTargetRef ?? {};
     const reference = `${ref.kind}/${ns}/${ref.name}`;
@@ -101,7 +97,7 @@ export class HorizontalController implements Reconciler {
       const msg = (err as Error).message;
       this.warn(hpa, 'FailedGetScale', msg);
       setCondition(hpa, 'AbleToScale', 'False', 'FailedGetScale', `the HPA controller was unable to get the target's current scale: ${msg}`, now);
-      await this.updateStatusIfNeeded(original, hpa, v1);
+      await this.updateStatusIfNeeded(original, hpa);
       throw new Reported(`failed to query scale subresource for ${reference}: ${msg}`);
     }
     setCondition(hpa, 'AbleToScale', 'True', 'SucceededGetScale', "the HPA controller was able to get the target's current scale", now);
@@ -130,7 +126,7 @@ export class HorizontalController implements Reconciler {
       metricStatuses = computed.statuses;
       if (computed.replicas === -1) {
         setStatus(hpa, current, hpa.status?.desiredReplicas ?? 0, metricStatuses, false, now);
-        await this.updateStatusIfNeeded(original, hpa, v1);
+        await this.updateStatusIfNeeded(original, hpa);
         this.warn(hpa, 'FailedComputeMetricsReplicas', computed.error!.message);
         throw new Reported(`failed to compute desired number of replicas based on listed metrics for ${reference}: ${computed.error!.message}`);
       }
@@ -153,7 +149,7 @@ export class HorizontalController implements Reconciler {
         this.warn(hpa, 'FailedRescale', `New size: ${desired}; reason: ${reason}; error: ${msg}`);
         setCondition(hpa, 'AbleToScale', 'False', 'FailedUpdateScale', `the HPA controller was unable to update the target scale: ${msg}`, now);
         setStatus(hpa, current, hpa.status?.desiredReplicas ?? 0, metricStatuses, false, now);
-        await this.updateStatusIfNeeded(original, hpa, v1);
+        await this.updateStatusIfNeeded(original, hpa);
         throw new Reported(`failed to rescale ${reference}: ${msg}`);
       }
       setCondition(hpa, 'AbleToScale', 'True', 'SucceededRescale', `the HPA controller was able to update the target scale to ${desired}`, now);
@@ -164,7 +160,7 @@ export class HorizontalController implements Reconciler {
       desired = current;
     }
     setStatus(hpa, current, desired, metricStatuses, rescale, now);
-    await this.updateStatusIfNeeded(original, hpa, v1);
+    await this.updateStatusIfNeeded(original, hpa);
     if (partialError) throw new Reported(partialError.message);
   }
 
@@ -259,11 +255,10 @@ export class HorizontalController implements Reconciler {
     }
   }
 
-  private async updateStatusIfNeeded(original: any, hpa: any, v1: boolean): Promise<void> {
+  private async updateStatusIfNeeded(original: any, hpa: any): Promise<void> {
     if (isDeepStrictEqual(original.status ?? {}, hpa.status ?? {})) return;
     try {
-      if (v1) await this.cfg.client.update(HPAS_V1, hpa.metadata.namespace, hpaV2ToV1(hpa), { subresource: 'status' });
-      else await this.cfg.client.update(HPAS, hpa.metadata.namespace, hpa, { subresource: 'status' });
+      await this.cfg.client.update(HPAS, hpa.metadata.namespace, hpa, { subresource: 'status' });
     } catch (err) {
       this.warn(hpa, 'FailedUpdateStatus', (err as Error).message);
       throw new Error(`failed to update status for ${hpa.metadata.name}: ${(err as Error).message}`);
