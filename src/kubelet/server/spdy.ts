@@ -41,13 +41,18 @@ export function headerBlock(headers: Record<string, string>): Buffer {
   return Buffer.concat(parts);
 }
 
-/** One deflate stored block (not final), so that a stream of them stays one zlib stream. */
+// An empty stored block: what a zlib sync flush ends with. Go's inflater
+// hands over a stored block's bytes only once it has read the next block's
+// header, so without this marker it would read past the frame's end.
+const SYNC_FLUSH = Buffer.from([0x00, 0x00, 0x00, 0xff, 0xff]);
+
+/** One deflate stored block (not final) and a sync-flush marker, so that a stream of them stays one zlib stream. */
 export function storedBlock(data: Buffer, first: boolean): Buffer {
   const head = Buffer.alloc(5);
   head[0] = 0;
   head.writeUInt16LE(data.length, 1);
   head.writeUInt16LE(~data.length & 0xffff, 3);
-  return Buffer.concat([first ? Buffer.from([0x78, 0x01]) : Buffer.alloc(0), head, data]);
+  return Buffer.concat([first ? Buffer.from([0x78, 0x01]) : Buffer.alloc(0), head, data, SYNC_FLUSH]);
 }
 
 function u32(n: number): Buffer {
@@ -159,7 +164,13 @@ export class SpdySession {
       if (this.buf.length < 8 + len) break;
       const frame = this.buf.subarray(0, 8 + len);
       this.buf = this.buf.subarray(8 + len);
-      this.frame(frame);
+      try {
+        this.frame(frame);
+      } catch {
+        // A frame we cannot read ends the session rather than the kubelet.
+        this.close();
+        return;
+      }
     }
   }
 
@@ -180,7 +191,7 @@ export class SpdySession {
       if (type === SYN_REPLY) s?.accept();
       if (s && flags & FLAG_FIN) this.finish(s);
     } else if (type === RST_STREAM) {
-      if (s) this.finish(s, new Error(`stream ${id} reset by the runtime (status ${payload.readUInt32BE(4)})`));
+      if (s) this.finish(s, new Error(`stream ${id} reset by the runtime`));
     } else if (type === PING) {
       // Even ids are the server's own pings, which the client echoes.
       if (id % 2 === 0) this.send(controlFrame(PING, 0, payload));

@@ -6,10 +6,22 @@ import { connect as connectTcp, createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { inflateSync, constants } from 'node:zlib';
 import { WebSocket } from 'ws';
-import { controlFrame, dataFrame } from './spdy.ts';
+import { controlFrame, dataFrame, headerBlock, storedBlock } from './spdy.ts';
 import { serveExecWebSocket } from './ws-exec.ts';
 import { servePortForwardTunnel } from './ws-portforward.ts';
 import { channelCodec, chooseExecProtocol, errorChannelPayload } from './ws-channels.ts';
+
+describe('SPDY header blocks', () => {
+  it('are one zlib stream of stored blocks, each ending in a sync flush', () => {
+    const a = storedBlock(headerBlock({ streamtype: 'error' }), true);
+    const b = storedBlock(headerBlock({ StreamType: 'stdin' }), false);
+    assert.deepEqual(a.subarray(0, 2), Buffer.from([0x78, 0x01]));
+    for (const x of [a, b]) assert.deepEqual(x.subarray(-5), Buffer.from([0, 0, 0, 0xff, 0xff]));
+    const text = inflateSync(Buffer.concat([a, b]), { finishFlush: constants.Z_SYNC_FLUSH });
+    assert.deepEqual(text, Buffer.concat([headerBlock({ streamtype: 'error' }), headerBlock({ streamtype: 'stdin' })]));
+    assert.equal(text.subarray(0, 4).readUInt32BE(), 1);
+  });
+});
 
 describe('ws channel protocols', () => {
   it('chooses the client\'s first protocol that is served', () => {

@@ -14,6 +14,7 @@ export const PORT_FORWARD_PROTOCOL = 'portforward.k8s.io';
 /** Dials the runtime first, so that a refusal reaches the client as a refused upgrade it can fall back from. */
 export async function servePortForwardTunnel(req: IncomingMessage, socket: Duplex, head: Buffer, runtimeURL: URL): Promise<void> {
   const backend = await dialSpdy(runtimeURL, PORT_FORWARD_PROTOCOL);
+  backend.socket.on('error', () => backend.socket.destroy());
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, handleProtocols: () => PORT_FORWARD_TUNNEL });
   // ws refuses a '/' in a subprotocol (not an RFC 7230 token), and kubectl's
   // has one: the choice is ours already, so ws sees a stand-in.
