@@ -17,13 +17,25 @@ export function parseLabels(raw: string | undefined): Record<string, string> {
   return out;
 }
 
+/**
+ * --stats-address: where this process serves every hollow node's kubelet
+ * stats (/stats/summary), advertised in the nodes' status, so it must be
+ * an address the apiserver can reach (default 127.0.0.1).
+ */
+export function parseStatsAddress(raw: string | undefined): { address?: string } {
+  if (raw === undefined) return {};
+  const address = raw.trim();
+  if (address === '' || /[\s/]/.test(address)) throw new Error(`--stats-address: "${raw}" is not a host address`);
+  return { address };
+}
+
 export async function runHollow(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv, strict: true,
     options: {
       kubeconfig: { type: 'string' }, nodes: { type: 'string', default: '10' }, 'name-prefix': { type: 'string', default: 'hollow-' },
       cpu: { type: 'string', default: '32' }, memory: { type: 'string', default: '256Gi' }, pods: { type: 'string', default: '110' },
-      'node-labels': { type: 'string' }, zones: { type: 'string', default: '0' },
+      'node-labels': { type: 'string' }, zones: { type: 'string', default: '0' }, 'stats-address': { type: 'string' },
     },
   });
   if (!values.kubeconfig) {
@@ -35,11 +47,18 @@ export async function runHollow(argv: string[]): Promise<number> {
     process.stderr.write(`k8ts hollow: --nodes must be a positive whole number, not "${values.nodes}"\n`);
     return 2;
   }
+  let stats: { address?: string };
+  try {
+    stats = parseStatsAddress(values['stats-address']);
+  } catch (err) {
+    process.stderr.write(`k8ts hollow: ${(err as Error).message}\n`);
+    return 2;
+  }
   const log = logger('hollow');
   const client = new Client({ ...loadKubeconfig(values.kubeconfig, 'k8ts-hollow'), timeoutMs: 60_000 });
   const cluster = new HollowCluster({
     client, nodes, namePrefix: values['name-prefix'], cpu: values.cpu, memory: values.memory, pods: Number(values.pods),
-    labels: parseLabels(values['node-labels']), zones: Number(values.zones), log,
+    labels: parseLabels(values['node-labels']), zones: Number(values.zones), stats, log,
   });
   await cluster.start();
   process.stdout.write(`k8ts hollow: ${nodes} nodes running\n`);

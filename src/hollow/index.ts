@@ -23,8 +23,8 @@ export interface HollowConfig {
   zones?: number;
   now?: () => Date;
   /**
-   * The stats listener's address, which the apiserver must reach (default:
-   * K8TS_HOLLOW_STATS_ADDRESS, else 127.0.0.1) and port (default: any free
+   * The stats listener's address, which the apiserver must reach (default
+   * 127.0.0.1; `k8ts hollow --stats-address`) and port (default: any free
    * one); false serves no stats.
    */
   stats?: { address?: string; port?: number } | false;
@@ -75,7 +75,7 @@ export class HollowCluster {
   async start(): Promise<void> {
     const all = [...this.nodes.values()];
     if (this.cfg.stats !== false) {
-      const address = this.cfg.stats?.address ?? process.env.K8TS_HOLLOW_STATS_ADDRESS ?? '127.0.0.1';
+      const address = this.cfg.stats?.address ?? '127.0.0.1';
       const nodes = new Map(all.map((n) => [n.name, { name: n.name, memory: n.spec.memory }]));
       this.stats = await startStatsServer({
         address, port: this.cfg.stats?.port, clientCaPem: this.cfg.client.config.caPem, nodes, usage: this.pods.usage, now: this.now, log: this.log,
