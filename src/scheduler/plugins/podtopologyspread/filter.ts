@@ -16,17 +16,25 @@ export class SpreadState implements StateData {
   /** Per constraint: domain value → matching pods. */
   counts: Map<string, number>[];
   private mins: (number | undefined)[];
+  /** Per constraint: whether the incoming pod matches its own selector (read for every node Filter sees). */
+  private selfMatch: (0 | 1 | undefined)[];
 
   constructor(constraints: Constraint[]) {
     this.constraints = constraints;
     this.counts = constraints.map(() => new Map());
     this.mins = constraints.map(() => undefined);
+    this.selfMatch = constraints.map(() => undefined);
+  }
+
+  self(i: number, pod: any): 0 | 1 {
+    return (this.selfMatch[i] ??= matchesSelector(this.constraints[i].selector, pod.metadata?.labels) ? 1 : 0);
   }
 
   clone(): SpreadState {
     const c = new SpreadState(this.constraints);
     c.counts = this.counts.map((m) => new Map(m));
     c.mins = [...this.mins];
+    c.selfMatch = [...this.selfMatch];
     return c;
   }
 
@@ -113,7 +121,7 @@ export function spreadFilter(s: SpreadState, pod: any, node: any): string | null
     const c = s.constraints[i];
     const v = labels[c.topologyKey];
     if (v === undefined) return ERR_MISSING_LABEL;
-    const self = matchesSelector(c.selector, pod.metadata?.labels) ? 1 : 0;
+    const self = s.self(i, pod);
     const skew = (s.counts[i].get(v) ?? 0) + self - s.min(i);
     if (skew > c.maxSkew) return ERR_CONSTRAINTS;
   }
