@@ -4,7 +4,7 @@
 import { NodeInfo } from '../framework/node-info.ts';
 import type { ImageState } from '../framework/node-info.ts';
 import type { PodInfo } from '../framework/pod-info.ts';
-import { newPodInfo } from '../framework/pod-info.ts';
+import { newPodInfo, podPriority } from '../framework/pod-info.ts';
 import type { Snapshot } from '../framework/types.ts';
 import type { LabelSelector } from '../framework/selectors.ts';
 import { PodIndex } from './pod-index.ts';
@@ -35,6 +35,8 @@ export class Cache implements Snapshot {
   private withAffinity: NodeInfo[] | null = null;
   private withAnti: NodeInfo[] | null = null;
   private readonly index = new PodIndex();
+  /** How many cached pods have each priority (preemption asks for the lowest). */
+  private readonly priorities = new Map<number, number>();
   /** Per topology key: value → how many nodes carry it (dropped whenever node labels change). */
   private topo = new Map<string, Map<string, number>>();
 
@@ -95,6 +97,12 @@ export class Cache implements Snapshot {
 
   podCandidates(namespace: string, selector: LabelSelector | null | undefined): Iterable<IndexedPod> {
     return this.index.candidates(namespace, selector);
+  }
+
+  lowestPodPriority(): number | undefined {
+    let low: number | undefined;
+    for (const p of this.priorities.keys()) if (low === undefined || p < low) low = p;
+    return low;
   }
 
   podNamespaces(): Iterable<string> {
@@ -170,6 +178,8 @@ export class Cache implements Snapshot {
     const info = this.info(nodeName);
     this.change(info, () => info.addPod(pi));
     this.index.add(pi, info);
+    const prio = podPriority(pi.pod);
+    this.priorities.set(prio, (this.priorities.get(prio) ?? 0) + 1);
     this.pods.set(pi.uid, { pi, nodeName, assumed, bindingFinished: false });
   }
 
@@ -179,6 +189,10 @@ export class Cache implements Snapshot {
     const info = this.infos.get(st.nodeName);
     this.change(info, () => info?.removePod(uid));
     this.index.remove(uid);
+    const prio = podPriority(st.pi.pod);
+    const left = (this.priorities.get(prio) ?? 0) - 1;
+    if (left > 0) this.priorities.set(prio, left);
+    else this.priorities.delete(prio);
     if (info && !info.node && info.pods.length === 0) this.infos.delete(st.nodeName);
     this.pods.delete(uid);
   }

@@ -34,6 +34,17 @@ describe('PodIndex candidates', () => {
     { name: 'unknown namespace', ns: 'none', sel: {}, want: [] },
   ];
   for (const tc of cases) it(tc.name, () => assert.deepEqual(names(c.podCandidates(tc.ns, tc.sel)), tc.want));
+  it('knows the lowest priority of the cached pods', () => {
+    const d = new Cache();
+    d.addNode(node('n'));
+    assert.equal(d.lowestPodPriority(), undefined);
+    const lo = pod('lo', { nodeName: 'n', priority: -5 });
+    d.addPod(lo);
+    d.addPod(pod('hi', { nodeName: 'n', priority: 100 }));
+    assert.equal(d.lowestPodPriority(), -5);
+    d.removePod(lo);
+    assert.equal(d.lowestPodPriority(), 100);
+  });
   it('drops a forgotten assumed pod', () => {
     c.forgetPod(assumed.uid);
     assert.deepEqual(names(c.podCandidates('default', { matchLabels: { tier: 'fe' } })), ['a']);

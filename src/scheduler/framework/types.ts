@@ -82,6 +82,8 @@ export interface Snapshot {
   havePodsWithRequiredAntiAffinity(): NodeInfo[];
   /** A superset of the pods (bound or assumed, with their node) in the namespace that the selector matches. */
   podCandidates(namespace: string, selector: LabelSelector | null | undefined): Iterable<IndexedPod>;
+  /** The lowest priority of any cached pod (undefined when there is none). */
+  lowestPodPriority(): number | undefined;
   /** Namespaces that hold at least one pod. */
   podNamespaces(): Iterable<string>;
   /** Per value of a node label: how many nodes carry it. */

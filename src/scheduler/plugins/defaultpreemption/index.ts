@@ -7,7 +7,7 @@ import { podPriority } from '../../framework/pod-info.ts';
 import { Code, Status, unresolvable, unschedulable } from '../../framework/status.ts';
 import { fitErrorMessage } from '../../framework/fit-error.ts';
 import type { Candidate } from './victims.ts';
-import { pickOneNode, selectVictimsOnNode } from './victims.ts';
+import { NO_VICTIMS, pickOneNode, selectVictimsOnNode } from './victims.ts';
 
 export const NAME = 'DefaultPreemption';
 export const NOT_HELPFUL = 'Preemption is not helpful for scheduling';
@@ -67,6 +67,14 @@ export function defaultPreemption(args: PreemptionArgs | undefined, handle: Hand
       }
       // As upstream: dry-run from a random offset and stop once enough
       // candidates are found (at least one of them violating no PDB).
+      // No pod anywhere has a lower priority: every node gives the answer a
+      // dry run would give, without visiting its pods.
+      const lowest = handle.snapshot.lowestPodPriority();
+      if (lowest === undefined || lowest >= podPriority(pod.pod)) {
+        const none = unresolvable(NO_VICTIMS);
+        for (const n of potential) results.set(n.name, none);
+        potential.length = 0;
+      }
       const want = numCandidates(args ?? {}, potential.length);
       const offset = want < potential.length ? Math.floor(random() * potential.length) : 0;
       let nonViolating = 0;
