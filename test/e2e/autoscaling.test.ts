@@ -7,9 +7,10 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { startCluster, destroyCluster, K8TS } from '../support/cluster.ts';
+import { startCluster, destroyCluster, writeTemp, K8TS } from '../support/cluster.ts';
 import type { TestCluster } from '../support/cluster.ts';
 import { sleep, until } from '../support/wait.ts';
+import { parse as parseYaml } from 'yaml';
 
 const WEB = `
 apiVersion: apps/v1
@@ -40,6 +41,22 @@ spec:
   containers:
   - { name: a, image: registry.local/web:1 }
   - { name: b, image: registry.local/web:1 }
+`;
+
+// Targets a Deployment that does not exist: only the conversion is under test here.
+const MEMORY_HPA = `
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: { name: mem }
+spec:
+  scaleTargetRef: { apiVersion: apps/v1, kind: Deployment, name: nosuch }
+  minReplicas: 1
+  maxReplicas: 4
+  metrics:
+  - { type: Resource, resource: { name: cpu, target: { type: Utilization, averageUtilization: 60 } } }
+  - { type: Resource, resource: { name: memory, target: { type: AverageValue, averageValue: 1Gi } } }
+  behavior:
+    scaleDown: { stabilizationWindowSeconds: 60 }
 `;
 
 /** Rows of a kubectl table, split on runs of spaces, without the header. */
@@ -172,12 +189,43 @@ describe('metrics API, kubectl top and the HorizontalPodAutoscaler', { timeout: 
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /POST https:\/\/[^ ]+\/apis\/autoscaling\/v1\/namespaces\/default\/horizontalpodautoscalers/);
     const v1 = await until('the v1 status', 30_000, async () => {
-      const x = JSON.parse(await c.k(['get', 'hpa.v1.autoscaling', 'api', '-o', 'json']));
+      // The full resource name: kubectl expands the short name `hpa.v1.autoscaling` to the preferred version, v2.
+      const x = JSON.parse(await c.k(['get', 'horizontalpodautoscalers.v1.autoscaling', 'api', '-o', 'json']));
       return x.status?.currentCPUUtilizationPercentage !== undefined ? x : undefined;
     });
     assert.equal(v1.spec.targetCPUUtilizationPercentage, 40);
     assert.equal(v1.status.currentCPUUtilizationPercentage, 20);
     assert.equal(v1.status.currentReplicas, 1);
     assert.equal(v1.status.desiredReplicas, 1);
+    // The conditions the controller wrote (through v2) travel in upstream's annotation of the v1 object.
+    const conditions = JSON.parse(v1.metadata.annotations['autoscaling.alpha.kubernetes.io/conditions']);
+    assert.equal(conditions.find((x: any) => x.type === 'ScalingActive')?.reason, 'ValidMetricFound');
+
+    // The same HPA, read as kubectl 1.33 reads it: autoscaling/v2.
+    const v2 = parseYaml(await c.k(['get', 'hpa', 'api', '-o', 'yaml']));
+    assert.equal(v2.apiVersion, 'autoscaling/v2');
+    assert.deepEqual(v2.spec.metrics, [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 40 } } }]);
+    assert.equal(v2.status.currentMetrics[0].resource.current.averageUtilization, 20);
+    assert.equal(v2.metadata.annotations, undefined);
+    assert.match(await c.k(['describe', 'hpa', 'api']), /resource cpu on pods\s+\(as a percentage of request\):\s+20% \(20m\) \/ 40%/);
+  });
+
+  it('serves a v2 HPA with a memory metric through autoscaling/v1 as upstream, and a v1 write-back keeps it', async () => {
+    await c.k(['apply', '-f', '-'], { input: MEMORY_HPA });
+    const path = '/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers/mem';
+    const v1 = JSON.parse(await c.k(['get', '--raw', path]));
+    assert.equal(v1.apiVersion, 'autoscaling/v1');
+    assert.equal(v1.spec.targetCPUUtilizationPercentage, 60);
+    assert.equal(v1.metadata.annotations['autoscaling.alpha.kubernetes.io/metrics'], '[{"type":"Resource","resource":{"name":"memory","targetAverageValue":"1Gi"}}]');
+    assert.match(v1.metadata.annotations['autoscaling.alpha.kubernetes.io/behavior'], /^\{"ScaleUp":\{"StabilizationWindowSeconds":0,"SelectPolicy":"Max",/);
+
+    v1.spec.maxReplicas = 7;
+    const file = writeTemp('hpa-v1.json', JSON.stringify(v1));
+    await c.k(['replace', '--raw', path, '-f', file]);
+    const v2 = JSON.parse(await c.k(['get', 'hpa', 'mem', '-o', 'json']));
+    assert.equal(v2.spec.maxReplicas, 7);
+    assert.deepEqual(v2.spec.metrics.map((m: any) => m.resource.name), ['memory', 'cpu']);
+    assert.equal(v2.spec.behavior.scaleDown.stabilizationWindowSeconds, 60);
+    assert.match(await c.k(['get', 'hpa']), /^mem\s/m);
   });
 });
