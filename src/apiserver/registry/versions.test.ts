@@ -120,6 +120,17 @@ describe('autoscaling/v1 and v2 HorizontalPodAutoscalers share one stored v2 obj
     assert.deepEqual(table.rows.map((r: any) => r.cells[0]), ['d']);
   });
 
+  it('server-side applies through v1', async () => {
+    const applied = (spec: object) => ({ apiVersion: 'autoscaling/v1', kind: 'HorizontalPodAutoscaler', metadata: { name: 'e' }, spec });
+    const created = await client.patch(V1, NS, 'e', applied({ scaleTargetRef: REF, maxReplicas: 2, targetCPUUtilizationPercentage: 55 }), { type: 'apply', fieldManager: 'me' });
+    assert.equal(created.apiVersion, 'autoscaling/v1');
+    await client.patch(V2, NS, 'e', { spec: { metrics: [MEMORY, CPU(55)] } });
+    const again = await client.patch(V1, NS, 'e', applied({ scaleTargetRef: REF, maxReplicas: 5, targetCPUUtilizationPercentage: 55 }), { type: 'apply', fieldManager: 'me' });
+    assert.equal(again.spec.maxReplicas, 5);
+    const v2 = await client.get(V2, NS, 'e');
+    assert.deepEqual([v2.spec.maxReplicas, v2.spec.metrics], [5, [MEMORY, CPU(55)]]);
+  });
+
   it('rejects a v1 object whose metrics annotation is not JSON', async () => {
     await assert.rejects(
       client.create(V1, NS, { metadata: { name: 'bad', annotations: { [METRICS_ANNOTATION]: '[{' } }, spec: { scaleTargetRef: REF, maxReplicas: 2 } }),
