@@ -71,10 +71,18 @@ function partialMetadata(obj: any): any {
   return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: obj.metadata };
 }
 
+/** A Table of stored objects; the printers read the storage version, embedded objects are in the request's. */
+export function tableOf(ctx: RequestContext, items: any[]): any {
+  const includeObject = ctx.output.includeObject ?? 'Metadata';
+  const table = tableFor(ctx.resource.group, ctx.resource.kind, items, { includeObject, now: ctx.services.now() });
+  if (includeObject === 'Object' && converts(ctx.resource)) for (const row of table.rows) row.object = toRequestVersion(ctx.resource, row.object);
+  return table;
+}
+
 /** Sends one object (get, create, update, patch, delete). */
 export function respondObject(ctx: RequestContext, code: number, obj: any): void {
   if (ctx.output.format === 'table') {
-    const table = tableFor(ctx.resource.group, ctx.resource.kind, [obj], { includeObject: ctx.output.includeObject ?? 'Metadata', now: ctx.services.now() });
+    const table = tableOf(ctx, [obj]);
     table.metadata = { resourceVersion: obj.metadata?.resourceVersion };
     send(ctx, code, table);
     return;
@@ -95,7 +103,7 @@ export function respondList(ctx: RequestContext, items: any[], meta: ListMeta): 
   if (meta.continue) listMeta.continue = meta.continue;
   if (meta.remainingItemCount !== undefined) listMeta.remainingItemCount = meta.remainingItemCount;
   if (ctx.output.format === 'table') {
-    const table = tableFor(ctx.resource.group, ctx.resource.kind, items, { includeObject: ctx.output.includeObject ?? 'Metadata', now: ctx.services.now() });
+    const table = tableOf(ctx, items);
     table.metadata = listMeta;
     send(ctx, 200, table);
     return;

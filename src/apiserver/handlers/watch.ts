@@ -5,10 +5,10 @@ import { apiVersionOf } from '../../api/resources.ts';
 import { newBadRequest, newResourceExpired } from '../../machinery/errors.ts';
 import { compileFilter } from '../registry/filter.ts';
 import type { CacheEvent } from '../watch-cache.ts';
-import { tableFor } from '../tables/index.ts';
 import { converts, toRequestVersion } from '../registry/versions.ts';
 import type { RequestContext } from './context.ts';
 import { checkResourceVersionParams } from './read.ts';
+import { tableOf } from './context.ts';
 
 const BOOKMARK_INTERVAL_MS = 60_000;
 /** kube-apiserver's --min-request-timeout; each watch lasts between one and two of these. */
@@ -60,7 +60,7 @@ export async function handleWatch(ctx: RequestContext): Promise<void> {
 
   const encode = (ev: WireEvent): string => {
     if (tables && (ev.type === 'ADDED' || ev.type === 'MODIFIED' || ev.type === 'DELETED')) {
-      const object = tableFor(resource.group, resource.kind, [ev.object], { includeObject: ctx.output.includeObject ?? 'Metadata', now: ctx.services.now() });
+      const object = tableOf(ctx, [ev.object]);
       return JSON.stringify({ type: ev.type, object }) + '\n';
     }
     if (convert && ev.type !== 'BOOKMARK' && ev.type !== 'ERROR') return JSON.stringify({ type: ev.type, object: toRequestVersion(resource, ev.object) }) + '\n';

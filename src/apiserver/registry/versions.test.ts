@@ -118,6 +118,10 @@ describe('autoscaling/v1 and v2 HorizontalPodAutoscalers share one stored v2 obj
     const table = await client.request('GET', resourcePath(V1, NS) + '?fieldSelector=metadata.name%3Dd', undefined, { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' });
     assert.equal(table.kind, 'Table');
     assert.deepEqual(table.rows.map((r: any) => r.cells[0]), ['d']);
+    const withObjects = await client.request('GET', resourcePath(V1, NS) + '?fieldSelector=metadata.name%3Dd&includeObject=Object', undefined,
+      { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' });
+    assert.equal(withObjects.rows[0].object.apiVersion, 'autoscaling/v1');
+    assert.equal(withObjects.rows[0].object.spec.targetCPUUtilizationPercentage, 30);
   });
 
   it('server-side applies through v1', async () => {
