@@ -33,6 +33,7 @@ import type { PreparedVolume } from './volumes/index.ts';
 import type { ObjectSource } from './volumes/projection.ts';
 import { apiObjects, nodeAllocatable, podServiceList } from './volumes/api.ts';
 import { ensureImageExists, imagePullSources } from './images.ts';
+import { imageUser, verifyRunAsNonRoot } from './security.ts';
 
 export interface WorkerContext {
   client: Client;
@@ -257,6 +258,8 @@ export class PodWorker {
     if (!image) return;
     let extra;
     try {
+      const nonRoot = verifyRunAsNonRoot(this.pod, c, imageUser(await this.ctx.cri.imageStatus(image) as any));
+      if (nonRoot) throw new Error(nonRoot);
       const envs = await resolveEnv(this.pod, c, {
         podIP: ips[0] ?? '', hostIP: this.ctx.hostIP, src: this.objects, services: await podServiceList(this.ctx.client, this.pod), alloc: nodeAllocatable(this.rootDir),
       });

@@ -3,6 +3,7 @@
 // args, env with $(VAR) expansion and field references, working dir,
 // resources), with the io.kubernetes.* labels the upstream kubelet sets.
 import { milliValue, parseQuantity, unitValue } from '../machinery/quantity.ts';
+import { containerSecurityContext, sandboxSecurityContext } from './security.ts';
 import { CPU_PERIOD_US, milliCPUToQuota, milliCPUToShares, oomScoreAdjust, podCgroupPath, qosClass } from './qos.ts';
 
 export const LABEL_POD_UID = 'io.kubernetes.pod.uid';
@@ -59,10 +60,7 @@ export function sandboxConfig(pod: any, attempt: number, o: SandboxOptions): any
     annotations: { ...(m.annotations ?? {}), 'kubernetes.io/config.source': 'api' },
     linux: {
       cgroupParent: podCgroup(o.cgroupRoot, pod),
-      securityContext: {
-        namespaceOptions: { network: pod.spec.hostNetwork ? 'NODE' : 'POD', pid: pod.spec.hostPID ? 'NODE' : pod.spec.shareProcessNamespace ? 'POD' : 'CONTAINER', ipc: pod.spec.hostIPC ? 'NODE' : 'POD' },
-        ...(pod.spec.securityContext?.runAsUser !== undefined ? { runAsUser: { value: pod.spec.securityContext.runAsUser } } : {}),
-      },
+      securityContext: sandboxSecurityContext(pod),
     },
   };
 }
@@ -136,12 +134,7 @@ export function containerConfig(pod: any, c: any, attempt: number, imageRef: str
     stdin: !!c.stdin, stdinOnce: !!c.stdinOnce, tty: !!c.tty,
     linux: {
       resources: { ...resources(c), ...(extra.memoryCapacity ? { oomScoreAdj: oomScoreAdjust(pod, c, extra.memoryCapacity) } : {}) },
-      securityContext: {
-        privileged: !!c.securityContext?.privileged,
-        namespaceOptions: { network: pod.spec.hostNetwork ? 'NODE' : 'POD', pid: pod.spec.hostPID ? 'NODE' : pod.spec.shareProcessNamespace ? 'POD' : 'CONTAINER', ipc: pod.spec.hostIPC ? 'NODE' : 'POD' },
-        ...((c.securityContext?.runAsUser ?? pod.spec.securityContext?.runAsUser) !== undefined ? { runAsUser: { value: c.securityContext?.runAsUser ?? pod.spec.securityContext?.runAsUser } } : {}),
-        readonlyRootfs: !!c.securityContext?.readOnlyRootFilesystem,
-      },
+      securityContext: containerSecurityContext(pod, c),
     },
   };
 }
