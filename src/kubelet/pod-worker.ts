@@ -13,7 +13,7 @@ import type { Backoff } from './backoff.ts';
 import { goDuration } from './backoff.ts';
 import { containerConfig, podCgroup, podLogDir, sandboxConfig } from './spec.ts';
 import type { SandboxOptions } from './spec.ts';
-import { podStatus } from './status.ts';
+import { isSidecar, podStatus } from './status.ts';
 import type { PodRuntimeView, Waiting } from './status.ts';
 import { removeCgroupTree } from './containerd/daemon.ts';
 import { Prober } from './prober.ts';
@@ -183,44 +183,74 @@ export class PodWorker {
       v = await this.view();
     }
     const policy = this.pod.spec.restartPolicy ?? 'Always';
-    let initsDone = true;
-    for (const c of this.pod.spec.initContainers ?? []) {
-      const latest = v.instances.get(c.name)?.[0];
-      if (latest?.state === 'CONTAINER_EXITED' && latest.exitCode === 0) continue;
-      initsDone = false;
-      if (!latest) await this.start(c, 0, sandboxId, sbConfig, v.ips);
-      else if (latest.state === 'CONTAINER_EXITED' && policy !== 'Never') await this.restart(c, latest, v.instances.get(c.name)!, sandboxId, sbConfig, v.ips);
-      break;
-    }
-    if (initsDone) {
+    if (await this.syncInitContainers(v, policy, sandboxId, sbConfig)) {
       for (const c of this.pod.spec.containers ?? []) {
         const list = v.instances.get(c.name) ?? [];
         const latest = list[0];
         if (!latest) await this.start(c, 0, sandboxId, sbConfig, v.ips);
         else if (latest.state === 'CONTAINER_EXITED' && (policy === 'Always' || (policy === 'OnFailure' && latest.exitCode !== 0))) {
           await this.restart(c, latest, list, sandboxId, sbConfig, v.ips);
-        } else if (latest.state === 'CONTAINER_RUNNING') {
-          this.waiting.delete(c.name);
-          const failed = await this.prober.probe(this.pod, c, latest, v.ips[0] ?? '');
-          if (failed) {
-            await killContainer(this.killer, {
-              pod: this.pod, container: c, status: latest, podIP: v.ips[0] ?? '',
-              gracePeriod: failed.gracePeriod ?? podGracePeriod(this.pod),
-              message: `Container ${c.name} failed ${failed.kind} probe, will be restarted`,
-            });
-            this.prober.forget(c.name);
-          }
-        }
+        } else if (latest.state === 'CONTAINER_RUNNING') await this.probeRunning(c, latest, v.ips[0] ?? '');
       }
     }
     v = await this.view();
     const status = await this.report(v);
     if (status.phase === 'Succeeded' || status.phase === 'Failed') {
       await this.stopAll(v, 0, false);
+      // The sidecars stopped only now: report them terminated.
+      if ((this.pod.spec.initContainers ?? []).some(isSidecar)) await this.report(await this.view());
       this.terminated = true;
       return;
     }
     if (hasRefreshableVolumes(this.pod)) this.wakeIn(Math.max(0, (this.ctx.volumeResyncMs ?? 10_000) - (Date.now() - this.volumesAt)));
+  }
+
+  /**
+   * Init containers in order: a regular one must exit 0 before the next
+   * starts; a sidecar (restartPolicy Always) only has to have started (its
+   * startup probe passed), keeps running, and is restarted whenever it
+   * exits, whatever the pod's restartPolicy. True once the app containers
+   * may run.
+   */
+  private async syncInitContainers(v: RuntimeView, policy: string, sandboxId: string, sbConfig: any): Promise<boolean> {
+    // Once an app container exists the pod has initialized: regular init containers are not run again.
+    const initialized = (this.pod.spec.containers ?? []).some((c: any) => v.instances.has(c.name));
+    for (const c of this.pod.spec.initContainers ?? []) {
+      const list = v.instances.get(c.name) ?? [];
+      const latest = list[0];
+      if (isSidecar(c)) {
+        if (!latest) {
+          await this.start(c, 0, sandboxId, sbConfig, v.ips);
+          if (!initialized) return false;
+        } else if (latest.state === 'CONTAINER_EXITED') {
+          this.prober.forget(c.name);
+          await this.restart(c, latest, list, sandboxId, sbConfig, v.ips);
+          if (!initialized) return false;
+        } else if (latest.state === 'CONTAINER_RUNNING') {
+          await this.probeRunning(c, latest, v.ips[0] ?? '');
+          if (!initialized && !(this.prober.started.get(c.name) ?? true)) return false;
+        } else if (!initialized) return false;
+        continue;
+      }
+      if (initialized || (latest?.state === 'CONTAINER_EXITED' && latest.exitCode === 0)) continue;
+      if (!latest) await this.start(c, 0, sandboxId, sbConfig, v.ips);
+      else if (latest.state === 'CONTAINER_EXITED' && policy !== 'Never') await this.restart(c, latest, list, sandboxId, sbConfig, v.ips);
+      return false;
+    }
+    return true;
+  }
+
+  /** Probes a running container; a failed liveness or startup probe kills it (the next sync restarts it). */
+  private async probeRunning(c: any, latest: CriContainerStatus, podIP: string): Promise<void> {
+    this.waiting.delete(c.name);
+    const failed = await this.prober.probe(this.pod, c, latest, podIP);
+    if (!failed) return;
+    await killContainer(this.killer, {
+      pod: this.pod, container: c, status: latest, podIP,
+      gracePeriod: failed.gracePeriod ?? podGracePeriod(this.pod),
+      message: `Container ${c.name} failed ${failed.kind} probe, will be restarted`,
+    });
+    this.prober.forget(c.name);
   }
 
   private async report(v: { ready: boolean; ips: string[]; instances: Map<string, CriContainerStatus[]> }): Promise<any> {
@@ -324,9 +354,26 @@ export class PodWorker {
     await this.start(c, latest.metadata.attempt + 1, sandboxId, sbConfig, ips);
   }
 
-  /** Stops every container (each within gracePeriod seconds, after its preStop hook) and the sandbox; with remove, deletes them too. */
-  private stopAll(v: RuntimeView, gracePeriod: number, remove: boolean): Promise<void> {
-    return stopPod(this.killer, this.pod, v, gracePeriod, remove);
+  /**
+   * Stops every container (each within gracePeriod seconds, after its
+   * preStop hook) and the sandbox; with remove, deletes them too. Sidecars
+   * outlive the app containers: they are stopped afterwards, in reverse
+   * order, within what is left of the grace period.
+   */
+  private async stopAll(v: RuntimeView, gracePeriod: number, remove: boolean): Promise<void> {
+    const sidecars = (this.pod.spec?.initContainers ?? []).filter(isSidecar).map((c: any) => c.name as string);
+    const running = (name: string) => (v.instances.get(name) ?? []).some((s) => s.state === 'CONTAINER_RUNNING');
+    if (sidecars.some(running)) {
+      const started = Date.now();
+      const only = (names: (n: string) => boolean): RuntimeView => ({ ...v, sandboxes: [], instances: new Map([...v.instances].filter(([n]) => names(n))) });
+      await stopPod(this.killer, this.pod, only((n) => !sidecars.includes(n)), gracePeriod, false);
+      for (const name of sidecars.reverse()) {
+        const left = Math.max(gracePeriod - Math.floor((Date.now() - started) / 1000), MINIMUM_GRACE_PERIOD_SECONDS);
+        await stopPod(this.killer, this.pod, only((n) => n === name), gracePeriod === 0 ? 0 : left, false);
+      }
+      v = await this.view();
+    }
+    await stopPod(this.killer, this.pod, v, gracePeriod, remove);
   }
 
   /** Kills the pod (graceful stop, then removal of containers, sandbox, cgroup and logs). */

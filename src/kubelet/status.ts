@@ -45,7 +45,8 @@ export function containerStatus(c: any, view: PodRuntimeView, defaultWaiting: st
   if (latest.state === 'CONTAINER_RUNNING') {
     out.state = { running: { startedAt: criTime(latest.startedAt) } };
     out.started = view.started?.get(c.name) ?? true;
-    out.ready = !init && out.started && (view.readiness.get(c.name) ?? true);
+    // A sidecar (restartable init container) is ready as an app container is; a regular init container never is while it runs.
+    out.ready = (!init || isSidecar(c)) && out.started && (view.readiness.get(c.name) ?? true);
     if (previous?.state === 'CONTAINER_EXITED') out.lastState = { terminated: terminated(previous) };
   } else if (latest.state === 'CONTAINER_EXITED') {
     const w = view.waiting.get(c.name);
@@ -56,18 +57,42 @@ export function containerStatus(c: any, view: PodRuntimeView, defaultWaiting: st
       out.state = { terminated: terminated(latest) };
       if (previous?.state === 'CONTAINER_EXITED') out.lastState = { terminated: terminated(previous) };
     }
-    out.ready = init && latest.exitCode === 0;
+    out.ready = init && !isSidecar(c) && latest.exitCode === 0;
   } else {
     out.state = { waiting: view.waiting.get(c.name) ?? { reason: 'ContainerCreating' } };
   }
   return out;
 }
 
-/** Upstream's getPhase for pods without sidecar (restartable) init containers. */
+/** An init container with restartPolicy Always: a sidecar that runs beside the app containers. */
+export function isSidecar(c: any): boolean {
+  return c?.restartPolicy === 'Always';
+}
+
+/** Whether an init container has done its part: a sidecar once started, a regular one once it exited 0. */
+export function initDone(c: any, s: any): boolean {
+  return isSidecar(c) ? s.started === true : s.state.terminated?.exitCode === 0;
+}
+
+/**
+ * Upstream's getPhase. init holds the statuses of the init containers in
+ * spec order. Sidecars keep the pod Pending until they started, count as
+ * running containers, and are ignored once every app container has
+ * finished for good (the worker then stops them).
+ */
 export function podPhase(pod: any, init: any[], app: any[]): string {
   const policy = pod.spec.restartPolicy ?? 'Always';
-  let pendingInit = 0;
-  for (const s of init) {
+  const specs: any[] = pod.spec.initContainers ?? [];
+  const appFinished = app.length > 0 && policy !== 'Always' && app.every((s) => s.state.terminated && (policy === 'Never' || s.state.terminated.exitCode === 0));
+  let pendingInit = 0, pendingSidecars = 0, sidecarsRunning = 0;
+  for (const [i, s] of init.entries()) {
+    if (isSidecar(specs[i])) {
+      if (s.state.running) {
+        if (!s.started) pendingSidecars++;
+        if (!appFinished) sidecarsRunning++;
+      } else if (s.state.waiting && !s.lastState?.terminated) pendingSidecars++;
+      continue;
+    }
     const t = s.state.terminated;
     if (t && t.exitCode === 0) continue;
     if (t && policy === 'Never') return 'Failed';
@@ -75,7 +100,7 @@ export function podPhase(pod: any, init: any[], app: any[]): string {
     pendingInit++;
   }
   if (pendingInit > 0) return 'Pending';
-  let running = 0, waiting = 0, stopped = 0, succeeded = 0;
+  let running = sidecarsRunning, waiting = 0, stopped = 0, succeeded = 0;
   for (const s of app) {
     if (s.state.running) running++;
     else if (s.state.terminated) {
@@ -86,6 +111,7 @@ export function podPhase(pod: any, init: any[], app: any[]): string {
       else waiting++;
     }
   }
+  if (pendingSidecars > 0 && stopped === 0) return 'Pending';
   if (waiting > 0) return 'Pending';
   if (running > 0) return 'Running';
   if (stopped > 0) {
@@ -111,13 +137,15 @@ export function podStatus(pod: any, view: PodRuntimeView, now: Date): any {
   const inits: any[] = pod.spec.initContainers ?? [];
   const apps: any[] = pod.spec.containers ?? [];
   const initStatuses = inits.map((c) => containerStatus(c, view, 'PodInitializing', true));
-  const initsDone = initStatuses.every((s) => s.state.terminated?.exitCode === 0);
+  const initsDone = initStatuses.every((s, i) => initDone(inits[i], s));
   const appStatuses = apps.map((c) => containerStatus(c, view, initsDone ? 'ContainerCreating' : 'PodInitializing', false));
   const phase = podPhase(pod, initStatuses, appStatuses);
   const prev: any[] = pod.status?.conditions ?? [];
   const terminal = phase === 'Succeeded' || phase === 'Failed';
-  const incomplete = initStatuses.filter((s) => !(s.state.terminated?.exitCode === 0)).map((s) => s.name);
-  const unready = appStatuses.filter((s) => !s.ready).map((s) => s.name);
+  // Once an app container has started, the pod stays initialized (a restarting sidecar does not undo it).
+  const appStarted = appStatuses.some((s) => s.containerID);
+  const incomplete = appStarted ? [] : initStatuses.filter((s, i) => !initDone(inits[i], s)).map((s) => s.name);
+  const unready = [...initStatuses.filter((s, i) => isSidecar(inits[i]) && !s.ready), ...appStatuses.filter((s) => !s.ready)].map((s) => s.name);
   const readyMsg = unready.length ? `containers with unready status: [${unready.join(' ')}]` : undefined;
   const conditions = [
     condition('PodReadyToStartContainers', view.sandboxReady, t, prev),
