@@ -4,9 +4,13 @@
 // writes, runAsNonRoot with an image that runs as root stops at
 // CreateContainerConfigError with upstream's message, and a sidecar (an
 // init container with restartPolicy Always) runs beside the app container
-// in a Running, Ready pod. Run under the node lock.
+// in a Running, Ready pod, is restarted when it exits, and is stopped only
+// after the app container on deletion. Run under the node lock.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startCluster, destroyCluster } from '../support/cluster.ts';
 import type { TestCluster } from '../support/cluster.ts';
 import { until } from '../support/wait.ts';
@@ -24,6 +28,7 @@ describe('kubelet securityContext and sidecars', { timeout: 150_000 }, () => {
   const k = (args: string[], input?: string) => c!.k(args, input === undefined ? {} : { input });
   const getPod = async (name: string) => JSON.parse(await k(['get', 'pod', name, '-o', 'json']));
   const phase = async (name: string) => (await getPod(name)).status?.phase;
+  const trace = mkdtempSync(join(tmpdir(), 'k8ts-sidecar-'));
 
   before(async () => {
     c = await startCluster({ agent: true, extraArgs: ['--node-name', NODE, '--cluster-cidr', '10.195.0.0/16'] });
@@ -51,6 +56,23 @@ describe('kubelet securityContext and sidecars', { timeout: 150_000 }, () => {
         ],
         containers: [{ name: 'app', image: IMAGE, command: LOOP }],
       })),
+      // The app's preStop is slower than the sidecar's: only the ordered stop writes "app" first.
+      k(['create', '-f', '-'], pod('ordered', {
+        terminationGracePeriodSeconds: 10,
+        volumes: [{ name: 'trace', hostPath: { path: trace, type: 'Directory' } }],
+        initContainers: [{
+          name: 'flaky', image: IMAGE, restartPolicy: 'Always', command: ['sh', '-c', 'sleep 2; exit 1'],
+          volumeMounts: [{ name: 'trace', mountPath: '/trace' }],
+          lifecycle: { preStop: { exec: { command: ['sh', '-c', 'echo side >> /trace/order'] } } },
+        }, {
+          name: 'side', image: IMAGE, restartPolicy: 'Always', command: LOOP, volumeMounts: [{ name: 'trace', mountPath: '/trace' }],
+          lifecycle: { preStop: { exec: { command: ['sh', '-c', 'echo side >> /trace/order'] } } },
+        }],
+        containers: [{
+          name: 'app', image: IMAGE, command: LOOP, volumeMounts: [{ name: 'trace', mountPath: '/trace' }],
+          lifecycle: { preStop: { exec: { command: ['sh', '-c', 'sleep 1; echo app >> /trace/order'] } } },
+        }],
+      })),
     ]);
   });
 
@@ -60,6 +82,7 @@ describe('kubelet securityContext and sidecars', { timeout: 150_000 }, () => {
       if (process.env.K8TS_TEST_LOG) process.stderr.write(c.logs());
       await destroyCluster(c);
     }
+    rmSync(trace, { recursive: true, force: true });
   });
 
   it('id prints runAsUser, runAsGroup and fsGroup', async () => {
@@ -101,5 +124,20 @@ describe('kubelet securityContext and sidecars', { timeout: 150_000 }, () => {
     assert.equal(setup.state.terminated?.exitCode, 0);
     assert.ok(p.status.containerStatuses[0].state.running);
     assert.equal(p.status.conditions.find((x: any) => x.type === 'Initialized').status, 'True');
+  });
+
+  it('a sidecar that exits is restarted while the app keeps running; on deletion it stops after the app', async () => {
+    let p: any;
+    await until('the flaky sidecar to restart', 60_000, async () => {
+      p = await getPod('ordered');
+      return (p.status?.initContainerStatuses?.[0]?.restartCount ?? 0) >= 1 && !!p.status?.containerStatuses?.[0]?.state?.running;
+    });
+    assert.equal(p.status.phase, 'Running');
+    assert.equal(p.status.containerStatuses[0].restartCount, 0);
+    await until('the steady sidecar to run', 30_000, async () => !!(await getPod('ordered')).status?.initContainerStatuses?.[1]?.state?.running);
+    await k(['delete', 'pod', 'ordered', '--wait=true', '--timeout=60s']);
+    const lines = readFileSync(join(trace, 'order'), 'utf8').trim().split('\n');
+    assert.equal(lines[0], 'app', lines.join(','));
+    assert.ok(lines.slice(1).every((l) => l === 'side') && lines.length >= 2, lines.join(','));
   });
 });
