@@ -228,6 +228,9 @@ export class PodWorker {
           if (!initialized) return false;
         } else if (latest.state === 'CONTAINER_RUNNING') {
           await this.probeRunning(c, latest, v.ips[0] ?? '');
+          // The relist only keeps time for the app containers' probes: a sidecar's own probes ask for the next look.
+          const periods = [c.startupProbe, c.readinessProbe, c.livenessProbe].filter(Boolean).map((pr: any) => (pr.periodSeconds ?? 10) * 1000);
+          if (periods.length) this.wakeIn(Math.min(...periods));
           if (!initialized && !(this.prober.started.get(c.name) ?? true)) return false;
         } else if (!initialized) return false;
         continue;

@@ -4,7 +4,8 @@
 // writes, runAsNonRoot with an image that runs as root stops at
 // CreateContainerConfigError with upstream's message, and a sidecar (an
 // init container with restartPolicy Always) runs beside the app container
-// in a Running, Ready pod, is restarted when it exits, and is stopped only
+// in a Running, Ready pod (the next init container waits for its startup
+// probe), is restarted when it exits, and is stopped only
 // after the app container on deletion. Run under the node lock.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -51,7 +52,11 @@ describe('kubelet securityContext and sidecars', { timeout: 150_000 }, () => {
       })),
       k(['create', '-f', '-'], pod('sidecar', {
         initContainers: [
-          { name: 'side', image: IMAGE, restartPolicy: 'Always', command: LOOP },
+          {
+            // Started only once its startup probe passes, 2 s in: setup must wait for that.
+            name: 'side', image: IMAGE, restartPolicy: 'Always', command: ['sh', '-c', 'sleep 2; touch /tmp/up; while true; do sleep 1; done'],
+            startupProbe: { exec: { command: ['test', '-f', '/tmp/up'] }, periodSeconds: 1, failureThreshold: 30 },
+          },
           { name: 'setup', image: IMAGE, command: ['true'] },
         ],
         containers: [{ name: 'app', image: IMAGE, command: LOOP }],
@@ -122,6 +127,8 @@ describe('kubelet securityContext and sidecars', { timeout: 150_000 }, () => {
     assert.equal(side.started, true);
     assert.equal(side.ready, true);
     assert.equal(setup.state.terminated?.exitCode, 0);
+    const gap = Date.parse(setup.state.terminated.startedAt) - Date.parse(side.state.running.startedAt);
+    assert.ok(gap >= 1000, `setup started ${gap} ms after the sidecar, before its startup probe passed`);
     assert.ok(p.status.containerStatuses[0].state.running);
     assert.equal(p.status.conditions.find((x: any) => x.type === 'Initialized').status, 'True');
   });
