@@ -1,7 +1,8 @@
 // securityContext and sidecar containers on a real node (k8ts server with
 // its own containerd), checked with the real kubectl: `id` reports the
 // runAsUser/runAsGroup/fsGroup ids, a read-only root filesystem refuses
-// writes, runAsNonRoot with an image that runs as root stops at
+// writes, capabilities and allowPrivilegeEscalation reach the process,
+// runAsNonRoot with an image that runs as root stops at
 // CreateContainerConfigError with upstream's message, and a sidecar (an
 // init container with restartPolicy Always) runs beside the app container
 // in a Running, Ready pod (the next init container waits for its startup
@@ -45,6 +46,13 @@ describe('kubelet securityContext and sidecars', { timeout: 150_000 }, () => {
       k(['create', '-f', '-'], pod('rofs', {
         restartPolicy: 'Never',
         containers: [{ name: 'w', image: IMAGE, command: ['sh', '-c', 'touch /x; echo rc=$?'], securityContext: { readOnlyRootFilesystem: true } }],
+      })),
+      k(['create', '-f', '-'], pod('caps', {
+        restartPolicy: 'Never',
+        containers: [{
+          name: 'c', image: IMAGE, command: ['grep', '-E', '^(CapEff|NoNewPrivs):', '/proc/self/status'],
+          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] } },
+        }],
       })),
       k(['create', '-f', '-'], pod('nonroot', {
         securityContext: { runAsNonRoot: true },
@@ -101,6 +109,13 @@ describe('kubelet securityContext and sidecars', { timeout: 150_000 }, () => {
     const out = await k(['logs', 'rofs']);
     assert.match(out, /Read-only file system/);
     assert.match(out, /rc=1/);
+  });
+
+  it('capabilities drop ALL add NET_BIND_SERVICE, and allowPrivilegeEscalation: false sets no_new_privs', async () => {
+    await until('caps to finish', 60_000, async () => (await phase('caps')) === 'Succeeded');
+    const out = await k(['logs', 'caps']);
+    assert.match(out, /^CapEff:\s+0000000000000400$/m);
+    assert.match(out, /^NoNewPrivs:\s+1$/m);
   });
 
   it('runAsNonRoot with an image that runs as root: CreateContainerConfigError', async () => {
