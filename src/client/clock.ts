@@ -2,7 +2,7 @@
 // move time forward (CronJob schedules, HPA stabilization windows) without
 // waiting for minutes, by pointing K8TS_CLOCK_OFFSET_FILE at a file that
 // holds a number of seconds to add to the real time.
-import { readFileSync, watchFile } from 'node:fs';
+import { readFileSync } from 'node:fs';
 
 export interface Clock {
   now(): Date;
@@ -21,17 +21,19 @@ function readOffsetMs(path: string): number {
   }
 }
 
-/** A clock that runs at real speed, shifted by the seconds written in `path`; re-read when the file changes. */
+/** A clock that runs at real speed, shifted by the seconds written in `path`; re-read every pollMs. */
 export function offsetFileClock(path: string, pollMs = 100): Clock {
   let offset = readOffsetMs(path);
   const listeners: (() => void)[] = [];
-  const w = watchFile(path, { interval: pollMs, persistent: false }, () => {
+  // Re-read the (tiny) file on a timer rather than watching its stat: a stat
+  // watcher takes its baseline asynchronously and misses a write made first.
+  const timer = setInterval(() => {
     const next = readOffsetMs(path);
     if (next === offset) return;
     offset = next;
     for (const fn of listeners) fn();
-  });
-  w.unref?.();
+  }, pollMs);
+  timer.unref();
   return { now: () => new Date(Date.now() + offset), onJump: (fn) => { listeners.push(fn); } };
 }
 
