@@ -148,15 +148,21 @@ export class Client {
         throw toError(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), `watch ${r.resource}`);
       }
       let buf = '';
+      // Decoded as a stream, so a character split across chunks stays whole.
+      res.setEncoding('utf8');
       try {
-        for await (const chunk of res as AsyncIterable<Buffer>) {
-          buf += chunk.toString('utf8');
+        for await (const chunk of res as AsyncIterable<string>) {
+          buf += chunk;
+          // Walk the lines with an index and cut the buffer once per chunk:
+          // re-slicing the rest after every line is quadratic in chunk size.
+          let start = 0;
           let nl: number;
-          while ((nl = buf.indexOf('\n')) >= 0) {
-            const line = buf.slice(0, nl);
-            buf = buf.slice(nl + 1);
+          while ((nl = buf.indexOf('\n', start)) >= 0) {
+            const line = buf.slice(start, nl);
+            start = nl + 1;
             if (line.trim() !== '') onEvent(JSON.parse(line));
           }
+          if (start > 0) buf = buf.slice(start);
         }
       } catch (err) {
         if (!closed) throw err;
