@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Backoff } from './backoff.ts';
-import { durationText, ensureImageExists, pullPolicyOf } from './images.ts';
+import { ensureImageExists, pullPolicyOf } from './images.ts';
+import { goDurationMs } from './messages.ts';
 import type { ImageContext } from './images.ts';
 import type { AuthConfig } from './pull-secrets.ts';
 
@@ -40,7 +41,7 @@ describe('ensureImageExists', () => {
     assert.equal(pullPolicyOf({ image: 'reg:5000/busybox:1' }), 'IfNotPresent');
     assert.equal(pullPolicyOf({ image: 'reg:5000/busybox' }), 'Always');
     assert.equal(pullPolicyOf({ image: 'busybox', imagePullPolicy: 'Never' }), 'Never');
-    assert.deepEqual(['0s', '850ms', '1.5s', '2m3.004s'], [0, 850, 1500, 123_004].map(durationText));
+    assert.deepEqual(['0s', '850ms', '1.5s', '2m3.004s'], [0, 850, 1500, 123_004].map(goDurationMs));
   });
 
   it('uses a present image under IfNotPresent and Never, and refuses a missing one under Never', async () => {

@@ -10,6 +10,7 @@ import type { Client } from '../client/rest.ts';
 import type { Backoff } from './backoff.ts';
 import { apiObjects } from './volumes/api.ts';
 import type { Waiting } from './status.ts';
+import { goDurationMs } from './messages.ts';
 import { makeKeyring, podPullSecrets, repositoryOf, secretDockerConfig, withDefaultTag } from './pull-secrets.ts';
 import type { AuthConfig, SecretSource } from './pull-secrets.ts';
 
@@ -61,19 +62,6 @@ export function pullPolicyOf(c: any): string {
   if (c.imagePullPolicy) return c.imagePullPolicy;
   if (String(c.image).includes('@')) return 'IfNotPresent';
   return withDefaultTag(c.image).endsWith(':latest') ? 'Always' : 'IfNotPresent';
-}
-
-/** Go's time.Duration String after Truncate(time.Millisecond): "850ms", "1.5s", "2m3.004s". */
-export function durationText(ms: number): string {
-  const t = Math.max(0, Math.trunc(ms));
-  if (t === 0) return '0s';
-  if (t < 1000) return `${t}ms`;
-  const h = Math.floor(t / 3_600_000);
-  const m = Math.floor((t % 3_600_000) / 60_000);
-  const rest = t % 60_000;
-  const frac = rest % 1000 ? `.${String(rest % 1000).padStart(3, '0').replace(/0+$/, '')}` : '';
-  const s = `${Math.floor(rest / 1000)}${frac}s`;
-  return h ? `${h}h${m}m${s}` : m ? `${m}m${s}` : s;
 }
 
 function failed(ctx: ImageContext, reason: string, message: string, retryInMs?: number): EnsureResult {
@@ -146,7 +134,7 @@ export async function ensureImageExists(ctx: ImageContext, pod: any, c: any, san
   try {
     const creds = await credentialsFor(ctx, pod, image);
     const ref = await pullWithCredentials(ctx, image, creds, sandboxConfig);
-    const took = durationText(Date.now() - started);
+    const took = goDurationMs(Date.now() - started);
     const size = (await ctx.cri.imageStatus(ref).catch(() => undefined) as { size?: string } | undefined)?.size ?? '0';
     ctx.event('Normal', 'Pulled', `Successfully pulled image "${image}" in ${took} (${took} including waiting). Image size: ${size} bytes.`);
     ctx.backoff.reset(key);

@@ -13,6 +13,7 @@ import type { Recorder } from '../../client/events.ts';
 import { Expectations } from '../util/expectations.ts';
 import { controllerRef, newControllerRef } from '../util/pods.ts';
 import { selectorMatcher } from '../util/selector.ts';
+import { setPodOwners } from '../util/adoption.ts';
 import { History } from '../history/index.ts';
 import type { RevisionLister } from '../history/index.ts';
 import { nodeShouldRunDaemonPod, podForNode } from './placement.ts';
@@ -143,23 +144,13 @@ export class DaemonSetController implements Reconciler {
       const labels = pod.metadata.labels ?? {};
       if (ref?.uid === uid) {
         if (matches(labels)) out.push(pod);
-        else await this.setOwners(pod, (pod.metadata.ownerReferences ?? []).filter((r: any) => r.uid !== uid));
+        else await setPodOwners(this.cfg.client, pod, (pod.metadata.ownerReferences ?? []).filter((r: any) => r.uid !== uid));
       } else if (!ref && matches(labels) && !pod.metadata.deletionTimestamp) {
-        const adopted = await this.setOwners(pod, [...(pod.metadata.ownerReferences ?? []), newControllerRef(ds, 'apps/v1', 'DaemonSet')]);
+        const adopted = await setPodOwners(this.cfg.client, pod, [...(pod.metadata.ownerReferences ?? []), newControllerRef(ds, 'apps/v1', 'DaemonSet')]);
         if (adopted) out.push(adopted);
       }
     }
     return out;
-  }
-
-  private async setOwners(pod: any, refs: any[]): Promise<any | undefined> {
-    try {
-      return await this.cfg.client.patch(PODS, pod.metadata.namespace, pod.metadata.name,
-        { metadata: { ownerReferences: refs.length ? refs : null, uid: pod.metadata.uid } }, { type: 'merge' });
-    } catch (err) {
-      if (code(err) === 404 || code(err) === 409) return undefined;
-      throw err;
-    }
   }
 
   /** Upstream's syncNodes: expectations first, creates in slow-start batches (1, 2, 4, …), then deletes. Returns the errors. */

@@ -10,8 +10,9 @@ import type { Reconciler, Result } from '../../client/controller.ts';
 import type { Recorder } from '../../client/events.ts';
 import { controllerRef, newControllerRef } from '../util/pods.ts';
 import { selectorMatcher } from '../util/selector.ts';
+import { setPodOwners } from '../util/adoption.ts';
 import { History, equalRevision, findEqualRevisions, newControllerRevision, nextRevision, revisionsToPrune, sortRevisions } from '../history/index.ts';
-import { StatefulPodControl, PODS } from './podcontrol.ts';
+import { StatefulPodControl } from './podcontrol.ts';
 import { StatefulSetControl } from './control.ts';
 import type { StatefulSetStatus } from './control.ts';
 import { isMemberOf, podRevision } from './identity.ts';
@@ -94,23 +95,13 @@ export class StatefulSetController implements Reconciler {
       const ok = matches(pod.metadata.labels ?? {}) && isMemberOf(set, pod);
       if (ref?.uid === uid) {
         if (ok) out.push(pod);
-        else if (!set.metadata.deletionTimestamp) await this.setPodOwners(pod, (pod.metadata.ownerReferences ?? []).filter((r: any) => r.uid !== uid));
+        else if (!set.metadata.deletionTimestamp) await setPodOwners(this.cfg.client, pod, (pod.metadata.ownerReferences ?? []).filter((r: any) => r.uid !== uid));
       } else if (!ref && ok && !set.metadata.deletionTimestamp && !pod.metadata.deletionTimestamp) {
-        const adopted = await this.setPodOwners(pod, [...(pod.metadata.ownerReferences ?? []), newControllerRef(set, 'apps/v1', 'StatefulSet')]);
+        const adopted = await setPodOwners(this.cfg.client, pod, [...(pod.metadata.ownerReferences ?? []), newControllerRef(set, 'apps/v1', 'StatefulSet')]);
         if (adopted) out.push(adopted);
       }
     }
     return out;
-  }
-
-  private async setPodOwners(pod: any, refs: any[]): Promise<any | undefined> {
-    try {
-      return await this.cfg.client.patch(PODS, pod.metadata.namespace, pod.metadata.name,
-        { metadata: { ownerReferences: refs.length ? refs : null, uid: pod.metadata.uid } }, { type: 'merge' });
-    } catch (err) {
-      if (code(err) === 404 || code(err) === 409) return undefined;
-      throw err;
-    }
   }
 
   /**
