@@ -90,8 +90,8 @@ export async function runControllerManager(argv: string[]): Promise<number> {
   const client = new Client(clientConfig);
 
   const gc = new GarbageCollector({ client, log });
-  const workloads = createWorkloadControllers(client, log);
   const clock = clockFromEnv();
+  const workloads = createWorkloadControllers(client, log, clock);
   const batch = createBatchControllers(client, log, { clock });
   const autoscaling = createAutoscalingControllers(client, log, {
     clock, syncPeriodMs: durations['horizontal-pod-autoscaler-sync-period'], downscaleStabilizationMs: durations['horizontal-pod-autoscaler-downscale-stabilization'],

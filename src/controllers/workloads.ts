@@ -10,11 +10,12 @@ import { ReplicaSetController } from './replicaset/index.ts';
 import { DeploymentController } from './deployment/index.ts';
 import { StatefulSetController } from './statefulset/index.ts';
 import { DaemonSetController } from './daemonset/index.ts';
-import { clockFromEnv } from '../client/clock.ts';
+import { systemClock } from '../client/clock.ts';
+import type { Clock } from '../client/clock.ts';
 
 const find = (group: string, resource: string) => RESOURCES.find((r) => r.group === group && r.resource === resource)!;
 
-export function createWorkloadControllers(client: Client, log: (m: string, f?: Record<string, unknown>) => void) {
+export function createWorkloadControllers(client: Client, log: (m: string, f?: Record<string, unknown>) => void, clock: Clock = systemClock) {
   const indexers = { namespace: byNamespace, owner: byOwnerUid };
   const pods = new Informer(client, find('', 'pods'), { indexers, log });
   const replicaSets = new Informer(client, find('apps', 'replicasets'), { indexers, log });
@@ -48,7 +49,7 @@ export function createWorkloadControllers(client: Client, log: (m: string, f?: R
   });
   const stsReconciler = new StatefulSetController({
     client, sets: statefulSets, pods, claims: pvcs, revisions: controllerRevisions, recorder: createRecorder(client, 'statefulset-controller', { log }),
-    now: () => clock.now(), // minReadySeconds; the clock is created below with the DaemonSet wiring
+    now: () => clock.now(), // minReadySeconds
   });
   const stsController = new Controller(stsReconciler, { workers: 4, log }).watch(statefulSets)
     .watch(controllerRevisions, (r) => stsReconciler.setsOfRevision(r))
@@ -64,7 +65,6 @@ export function createWorkloadControllers(client: Client, log: (m: string, f?: R
   const daemonSets = new Informer(client, find('apps', 'daemonsets'), { indexers, log });
   const nodes = new Informer(client, find('', 'nodes'), { log });
   informers.push(daemonSets, nodes);
-  const clock = clockFromEnv();
   stsController.resyncOnJump(clock, statefulSets);
   const dsReconciler = new DaemonSetController({
     client, daemonSets, nodes, pods, revisions: controllerRevisions, recorder: createRecorder(client, 'daemonset-controller', { log }), now: () => clock.now(),
