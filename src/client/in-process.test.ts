@@ -1,17 +1,11 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createMemoryBackend } from '../storage/memory/index.ts';
-import { ensurePki } from '../apiserver/pki/index.ts';
-import { createAuthenticator } from '../apiserver/authn/index.ts';
-import { startApiServer } from '../apiserver/server.ts';
-import type { ApiServer } from '../apiserver/server.ts';
 import { RESOURCES } from '../api/resources.ts';
 import { Client } from './rest.ts';
 import type { WatchEvent } from './rest.ts';
 import { inProcessClientConfig } from './in-process.ts';
+import { startTestApiServer } from '../../test/support/apiserver.ts';
+import type { TestApiServer } from '../../test/support/apiserver.ts';
 
 const find = (group: string, resource: string) => RESOURCES.find((r) => r.group === group && r.resource === resource)!;
 const configMaps = find('', 'configmaps');
@@ -19,26 +13,13 @@ const namespaces = find('', 'namespaces');
 const code = (err: any) => err?.status?.code;
 
 describe('the in-process client, against a real API server', () => {
-  let dir = '';
-  let server: ApiServer;
+  let t: TestApiServer;
   let client: Client;
-  let caPem = '';
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'k8ts-inproc-'));
-    const pki = await ensurePki({ dir, hostAddresses: [] });
-    caPem = pki.caCertPem;
-    server = await startApiServer({
-      backend: createMemoryBackend(), port: 0, bindAddress: '127.0.0.1',
-      tls: { certPem: pki.servingCertPem, keyPem: pki.servingKeyPem, clientCaPem: pki.clientCaPem },
-      authenticator: createAuthenticator({ clientCaPem: pki.clientCaPem, tokens: new Map() }),
-    });
-    client = new Client(inProcessClientConfig(server.loopback));
+    t = await startTestApiServer();
+    client = t.client;
   });
-  after(async () => {
-    client?.close();
-    await server?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => t?.close());
 
   it('authenticates as upstream\'s loopback user, system:apiserver in system:masters', async () => {
     const review = await client.request('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
@@ -68,7 +49,7 @@ describe('the in-process client, against a real API server', () => {
   });
 
   it('still authenticates: another token on the in-memory connection gets 401', async () => {
-    const stranger = new Client({ ...inProcessClientConfig(server.loopback), token: 'not-the-loopback-token' });
+    const stranger = new Client({ ...inProcessClientConfig(t.server.loopback), token: 'not-the-loopback-token' });
     try {
       await assert.rejects(stranger.list(configMaps, 'inproc'), (e) => code(e) === 401);
     } finally {
@@ -77,7 +58,7 @@ describe('the in-process client, against a real API server', () => {
   });
 
   it('the loopback token is not accepted over the network listener', async () => {
-    const remote = new Client({ server: `https://127.0.0.1:${server.port}`, caPem, token: server.loopback.token });
+    const remote = new Client({ server: `https://127.0.0.1:${t.server.port}`, caPem: t.pki.caCertPem, token: t.server.loopback.token });
     try {
       await assert.rejects(remote.list(configMaps, 'inproc'), (e) => code(e) === 401);
     } finally {

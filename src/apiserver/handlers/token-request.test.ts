@@ -2,18 +2,14 @@
 // admission through a real API server (memory storage, in-process client).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createMemoryBackend } from '../../storage/memory/index.ts';
-import { ensurePki } from '../pki/index.ts';
-import { createAuthenticator } from '../authn/index.ts';
 import { serviceAccountTokenAuthenticator } from '../authn/service-account.ts';
-import { startApiServer } from '../server.ts';
 import type { ApiServer } from '../server.ts';
+import { startTestApiServer } from '../../../test/support/apiserver.ts';
+import type { TestApiServer } from '../../../test/support/apiserver.ts';
 import { RESOURCES } from '../../api/resources.ts';
-import { Client, resourcePath } from '../../client/rest.ts';
-import { inProcessClientConfig } from '../../client/in-process.ts';
+import type { Client } from '../../client/rest.ts';
+import { resourcePath } from '../../client/rest.ts';
 import { ensureSigningKey, ServiceAccountTokens } from '../serviceaccount/index.ts';
 
 const find = (resource: string) => RESOURCES.find((r) => r.group === '' && r.resource === resource)!;
@@ -23,7 +19,7 @@ const SECRETS = find('secrets');
 const NS = 'default';
 
 describe('serviceaccounts/token and service account authentication', () => {
-  let dir = '';
+  let t: TestApiServer;
   let server: ApiServer;
   let client: Client;
   let offsetMs = 0;
@@ -42,23 +38,15 @@ describe('serviceaccounts/token and service account authentication', () => {
   const pod = (name: string, spec: object = {}) => client.create(PODS, NS, { metadata: { name }, spec: { containers: [{ name: 'c', image: 'busybox' }], ...spec } });
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'k8ts-satoken-'));
-    const pki = await ensurePki({ dir, hostAddresses: [] });
-    const sa = new ServiceAccountTokens({ key: ensureSigningKey(join(dir, 'service.key')), now: () => new Date(Date.now() + offsetMs) });
-    server = await startApiServer({
-      backend: createMemoryBackend(), port: 0, bindAddress: '127.0.0.1', serviceAccountTokens: sa,
-      tls: { certPem: pki.servingCertPem, keyPem: pki.servingKeyPem, clientCaPem: pki.clientCaPem },
-      authenticator: createAuthenticator({ clientCaPem: pki.clientCaPem, tokens: new Map(), tokenAuthenticators: [serviceAccountTokenAuthenticator(sa)] }),
+    t = await startTestApiServer((dir) => {
+      const sa = new ServiceAccountTokens({ key: ensureSigningKey(join(dir, 'service.key')), now: () => new Date(Date.now() + offsetMs) });
+      return { config: { serviceAccountTokens: sa }, tokenAuthenticators: [serviceAccountTokenAuthenticator(sa)] };
     });
-    client = new Client(inProcessClientConfig(server.loopback));
+    ({ server, client } = t);
     await client.create(SAS, NS, { metadata: { name: 'default' } });
     await client.create(SAS, NS, { metadata: { name: 'bot' } });
   });
-  after(async () => {
-    client?.close();
-    await server?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => t?.close());
 
   it('issues a token with upstream\'s defaults that authenticates as the service account', async () => {
     const tr = await request('bot', {});

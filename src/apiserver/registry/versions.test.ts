@@ -3,18 +3,12 @@
 // conversion on every read and write.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createMemoryBackend } from '../../storage/memory/index.ts';
 import type { MemoryBackend } from '../../storage/memory/index.ts';
-import { ensurePki } from '../pki/index.ts';
-import { createAuthenticator } from '../authn/index.ts';
-import { startApiServer } from '../server.ts';
-import type { ApiServer } from '../server.ts';
+import { startTestApiServer } from '../../../test/support/apiserver.ts';
+import type { TestApiServer } from '../../../test/support/apiserver.ts';
 import { RESOURCES } from '../../api/resources.ts';
-import { Client, resourcePath } from '../../client/rest.ts';
-import { inProcessClientConfig } from '../../client/in-process.ts';
+import type { Client } from '../../client/rest.ts';
+import { resourcePath } from '../../client/rest.ts';
 import { CONDITIONS_ANNOTATION, CURRENT_METRICS_ANNOTATION, METRICS_ANNOTATION } from '../../api/autoscaling/convert.ts';
 
 const hpas = (version: string) => RESOURCES.find((r) => r.group === 'autoscaling' && r.version === version && r.resource === 'horizontalpodautoscalers')!;
@@ -26,27 +20,15 @@ const MEMORY = { type: 'Resource', resource: { name: 'memory', target: { type: '
 const CPU = (n: number) => ({ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: n } } });
 
 describe('autoscaling/v1 and v2 HorizontalPodAutoscalers share one stored v2 object', () => {
-  let dir = '';
+  let t: TestApiServer;
   let backend: MemoryBackend;
-  let server: ApiServer;
   let client: Client;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'k8ts-versions-'));
-    const pki = await ensurePki({ dir, hostAddresses: [] });
-    backend = createMemoryBackend();
-    server = await startApiServer({
-      backend, port: 0, bindAddress: '127.0.0.1',
-      tls: { certPem: pki.servingCertPem, keyPem: pki.servingKeyPem, clientCaPem: pki.clientCaPem },
-      authenticator: createAuthenticator({ clientCaPem: pki.clientCaPem, tokens: new Map() }),
-    });
-    client = new Client(inProcessClientConfig(server.loopback));
+    t = await startTestApiServer();
+    ({ backend, client } = t);
   });
-  after(async () => {
-    client?.close();
-    await server?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => t?.close());
 
   it('stores a v1 create as v2 and serves it in both versions', async () => {
     const created = await client.create(V1, NS, { metadata: { name: 'a' }, spec: { scaleTargetRef: REF, maxReplicas: 4, targetCPUUtilizationPercentage: 50 } });
