@@ -8,7 +8,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { startCluster, destroyCluster, KUBECTL_ENV, killGroup, run } from '../support/cluster.ts';
+import { startCluster, destroyCluster, KUBECTL_ENV, killGroup, run, waitNodeReady } from '../support/cluster.ts';
 import type { TestCluster } from '../support/cluster.ts';
 import { until } from '../support/wait.ts';
 
@@ -36,10 +36,7 @@ describe('kubectl exec, attach and port-forward through the kubelet and containe
   let c: TestCluster | undefined;
   before(async () => {
     c = await startCluster({ agent: true, extraArgs: ['--node-name', NODE, '--cluster-cidr', '10.198.0.0/16'] });
-    await until('the node to be Ready', 60_000, async () => {
-      const r = await c!.kubectl(['get', 'node', NODE, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']);
-      return r.stdout === 'True';
-    });
+    await waitNodeReady(c!, NODE);
     await c!.k(['run', 'web', '--image=k8ts.local/busybox:1', '--restart=Never', '--', 'httpd', '-f', '-p', '8080']);
     await c!.k(['wait', '--for=condition=Ready', 'pod/web', '--timeout=90s']);
   });

@@ -5,7 +5,7 @@
 // appear after two samples.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCluster, destroyCluster } from '../support/cluster.ts';
+import { startCluster, destroyCluster, waitNodeReady } from '../support/cluster.ts';
 import type { TestCluster } from '../support/cluster.ts';
 import { until } from '../support/wait.ts';
 
@@ -27,10 +27,7 @@ describe('kubectl top on a real node', { timeout: 170_000 }, () => {
   let c: TestCluster | undefined;
   before(async () => {
     c = await startCluster({ agent: true, extraArgs: ['--node-name', NODE, '--cluster-cidr', '10.197.0.0/16'] });
-    await until('the node to be Ready', 60_000, async () => {
-      const r = await c!.kubectl(['get', 'node', NODE, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']);
-      return r.stdout === 'True';
-    });
+    await waitNodeReady(c!, NODE);
     await c!.k(['run', 'burn', '--image=k8ts.local/busybox:1', '--restart=Never', '--', 'sh', '-c', BURN]);
     await c!.k(['wait', '--for=condition=Ready', 'pod/burn', '--timeout=90s']);
   });

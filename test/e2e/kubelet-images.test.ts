@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startCluster, destroyCluster } from '../support/cluster.ts';
+import { startCluster, destroyCluster, waitNodeReady } from '../support/cluster.ts';
 import type { TestCluster } from '../support/cluster.ts';
 import { startRegistry } from '../support/registry.ts';
 import type { TestRegistry } from '../support/registry.ts';
@@ -42,10 +42,7 @@ describe('images from a registry with pull secrets, and kubectl cp', { timeout: 
     // The node's containerd reaches the registry over plain HTTP.
     configureRegistryHost(join(c.dataDir, 'agent', 'containerd'), { host: reg.host, plainHttp: true });
     local = mkdtempSync(join(tmpdir(), 'k8ts-cp-'));
-    await until('the node to be Ready', 60_000, async () => {
-      const r = await c!.kubectl(['get', 'node', NODE, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']);
-      return r.stdout === 'True';
-    });
+    await waitNodeReady(c!, NODE);
     await c.k(['create', '-f', '-'], { input: reg.pullSecret('regcred') });
     await c.k(['create', '-f', '-'], { input: reg.pullSecret('wrongcred', { user: reg.user, password: 'not-the-password' }) });
   });

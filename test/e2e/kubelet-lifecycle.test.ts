@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startCluster, destroyCluster } from '../support/cluster.ts';
+import { startCluster, destroyCluster, waitNodeReady } from '../support/cluster.ts';
 import type { TestCluster } from '../support/cluster.ts';
 import { until, sleep } from '../support/wait.ts';
 import { CriClient } from '../../src/kubelet/cri/client.ts';
@@ -54,10 +54,7 @@ describe('kubelet container lifecycle', { timeout: 180_000 }, () => {
   before(async () => {
     c = await startCluster({ agent: true, extraArgs: ['--node-name', NODE, '--cluster-cidr', '10.196.0.0/16'] });
     cri = new CriClient(`unix://${join(c.dataDir, 'agent', 'containerd', 'containerd.sock')}`);
-    await until('the node to be Ready', 60_000, async () => {
-      const r = await c!.kubectl(['get', 'node', NODE, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']);
-      return r.stdout === 'True';
-    });
+    await waitNodeReady(c!, NODE);
     // Everything starts at once: the tests below only watch.
     await Promise.all([
       k(['create', '-f', '-'], pod('live', {

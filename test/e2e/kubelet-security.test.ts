@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startCluster, destroyCluster } from '../support/cluster.ts';
+import { startCluster, destroyCluster, waitNodeReady } from '../support/cluster.ts';
 import type { TestCluster } from '../support/cluster.ts';
 import { until } from '../support/wait.ts';
 
@@ -34,10 +34,7 @@ describe('kubelet securityContext and sidecars', { timeout: 150_000 }, () => {
 
   before(async () => {
     c = await startCluster({ agent: true, extraArgs: ['--node-name', NODE, '--cluster-cidr', '10.195.0.0/16'] });
-    await until('the node to be Ready', 60_000, async () => {
-      const r = await c!.kubectl(['get', 'node', NODE, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']);
-      return r.stdout === 'True';
-    });
+    await waitNodeReady(c!, NODE);
     await Promise.all([
       k(['create', '-f', '-'], pod('ids', {
         restartPolicy: 'Never', securityContext: { runAsUser: 1000, runAsGroup: 3000, fsGroup: 2000 },

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
-import { startCluster, destroyCluster } from '../support/cluster.ts';
+import { startCluster, destroyCluster, waitNodeReady } from '../support/cluster.ts';
 import type { TestCluster } from '../support/cluster.ts';
 import { until } from '../support/wait.ts';
 
@@ -60,10 +60,7 @@ describe('local-path storage and the summary API on a real node', { timeout: 180
   let c: TestCluster | undefined;
   before(async () => {
     c = await startCluster({ agent: true, extraArgs: ['--node-name', NODE, '--cluster-cidr', '10.196.0.0/16'] });
-    await until('the node to be Ready', 60_000, async () => {
-      const r = await c!.kubectl(['get', 'node', NODE, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']);
-      return r.stdout === 'True';
-    });
+    await waitNodeReady(c!, NODE);
   });
   after(async () => {
     if (c) await c.kubectl(['delete', 'pods', '--all', '--wait=true', '--timeout=30s']);

@@ -6,7 +6,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { startCluster, destroyCluster } from '../support/cluster.ts';
+import { startCluster, destroyCluster, waitNodeReady } from '../support/cluster.ts';
 import type { TestCluster } from '../support/cluster.ts';
 import { until } from '../support/wait.ts';
 
@@ -50,10 +50,7 @@ describe('kubelet volumes and env sources', { timeout: 150_000 }, () => {
   let c: TestCluster | undefined;
   before(async () => {
     c = await startCluster({ agent: true, extraArgs: ['--node-name', NODE, '--cluster-cidr', '10.197.0.0/16'] });
-    await until('the node to be Ready', 60_000, async () => {
-      const r = await c!.kubectl(['get', 'node', NODE, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']);
-      return r.stdout === 'True';
-    });
+    await waitNodeReady(c!, NODE);
   });
   after(async () => {
     if (c) {

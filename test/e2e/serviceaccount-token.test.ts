@@ -13,7 +13,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'node:https';
 import { generateKeyPairSync } from 'node:crypto';
-import { startCluster, destroyCluster, run } from '../support/cluster.ts';
+import { startCluster, destroyCluster, run, waitNodeReady } from '../support/cluster.ts';
 import type { TestCluster } from '../support/cluster.ts';
 import { until } from '../support/wait.ts';
 import { signJwt } from '../../src/apiserver/serviceaccount/jwt.ts';
@@ -69,10 +69,7 @@ describe('service account tokens on a real node', { timeout: 180_000 }, () => {
 
   before(async () => {
     c = await startCluster({ agent: true, extraArgs: ['--node-name', NODE, '--cluster-cidr', '10.196.0.0/16'] });
-    await until('the node to be Ready', 60_000, async () => {
-      const r = await c!.kubectl(['get', 'node', NODE, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']);
-      return r.stdout === 'True';
-    });
+    await waitNodeReady(c!, NODE);
     await until('the default service account and kube-root-ca.crt', 30_000, async () =>
       (await c!.kubectl(['get', 'serviceaccount/default', 'configmap/kube-root-ca.crt'])).code === 0);
   });

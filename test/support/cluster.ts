@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { until } from './wait.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const K8TS = join(ROOT, 'bin/k8ts');
@@ -167,4 +168,12 @@ export function writeTemp(name: string, content: string): string {
   const p = join(dir, name);
   writeFileSync(p, content);
   return p;
+}
+
+/** Waits (up to 60 s) until the node's Ready condition is True. */
+export async function waitNodeReady(c: TestCluster, node: string): Promise<void> {
+  await until('the node to be Ready', 60_000, async () => {
+    const r = await c.kubectl(['get', 'node', node, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']);
+    return r.stdout === 'True';
+  });
 }
