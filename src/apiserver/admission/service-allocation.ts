@@ -10,8 +10,8 @@ import { parseCIDR, ipToString } from './cidr.ts';
 export interface ServiceAllocationConfig {
   serviceCIDR: string;
   nodePortRange: [number, number];
-  /** The stored Services, as the watch cache holds them. */
-  existing: () => any[];
+  /** The stored Services, as the watch cache holds them (in any order: allocation only collects what is used). */
+  existing: () => Iterable<any>;
 }
 
 type FieldErr = { type: string; field: string; detail?: string; badValue?: unknown };
