@@ -97,7 +97,7 @@ export class Kubelet {
     this.ctx = {
       client: cfg.client, cri: this.cri, hostIP: host.internalIP, now: cfg.now, log: cfg.log,
       restartBackoff: new Backoff(), pullBackoff: new Backoff(),
-      sandbox: { logRoot: join(cfg.rootDir, 'logs/pods'), cgroupRoot: cfg.cgroupRoot, clusterDNS: cfg.clusterDNS, clusterDomain: cfg.clusterDomain },
+      sandbox: { logRoot: join(cfg.rootDir, 'logs/pods'), cgroupRoot: cfg.cgroupRoot, clusterDNS: cfg.clusterDNS, clusterDomain: cfg.clusterDomain, seccompRoot: join(cfg.rootDir, 'seccomp') },
     };
     this.informer.on({
       add: (p) => this.observe(p),

@@ -28,7 +28,8 @@ import type { RuntimeView } from './runtime-view.ts';
 import { createRecorder } from '../client/events.ts';
 import type { Recorder } from '../client/events.ts';
 import { resolveEnv } from './env.ts';
-import { containerMounts, hasRefreshableVolumes, setupVolumes, teardownVolumes } from './volumes/index.ts';
+import { containerMounts, hasRefreshableVolumes, podDir, setupVolumes, teardownVolumes } from './volumes/index.ts';
+import { hostsMounts } from './hosts.ts';
 import type { PreparedVolume } from './volumes/index.ts';
 import type { ObjectSource } from './volumes/projection.ts';
 import { apiObjects, nodeAllocatable, podServiceList } from './volumes/api.ts';
@@ -171,7 +172,16 @@ export class PodWorker {
       return;
     }
     let sandboxId = v.ready ? v.sandboxes[0].id : '';
-    const sbConfig = sandboxConfig(this.pod, v.sandboxes[0] && !v.ready ? v.sandboxes[0].metadata.attempt + 1 : v.sandboxes[0]?.metadata.attempt ?? 0, this.ctx.sandbox);
+    let sbConfig: any;
+    try {
+      sbConfig = sandboxConfig(this.pod, v.sandboxes[0] && !v.ready ? v.sandboxes[0].metadata.attempt + 1 : v.sandboxes[0]?.metadata.attempt ?? 0, this.ctx.sandbox);
+    } catch (err) {
+      // A sandbox the kubelet cannot describe (an FQDN too long for the kernel): the pod stays ContainerCreating.
+      this.event('Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(err as Error).message}`);
+      this.wakeIn(10_000);
+      await this.report(v);
+      return;
+    }
     if (!sandboxId) {
       if (v.sandboxes.length) await this.stopAll(v, 0, true);
       mkdirSync(podLogDir(this.ctx.sandbox.logRoot, this.pod), { recursive: true });
@@ -297,7 +307,13 @@ export class PodWorker {
         podIP: ips[0] ?? '', hostIP: this.ctx.hostIP, src: this.objects, services: await podServiceList(this.ctx.client, this.pod), alloc: nodeAllocatable(this.rootDir),
       });
       extra = {
-        envs, mounts: containerMounts(c, this.volumes ?? new Map(), new Map(envs.map((e) => [e.key, e.value]))), memoryCapacity: nodeAllocatable(this.rootDir).memoryBytes,
+        envs,
+        mounts: [
+          ...containerMounts(c, this.volumes ?? new Map(), new Map(envs.map((e) => [e.key, e.value]))),
+          ...hostsMounts({ pod: this.pod, container: c, ips, podDir: podDir(this.rootDir, this.uid), clusterDomain: this.ctx.sandbox.clusterDomain }),
+        ],
+        memoryCapacity: nodeAllocatable(this.rootDir).memoryBytes,
+        seccompRoot: this.ctx.sandbox.seccompRoot,
       };
     } catch (err) {
       const message = String((err as Error)?.message ?? err);

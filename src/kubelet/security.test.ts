@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { containerSecurityContext, DEFAULT_MASKED_PATHS, imageUser, sandboxSecurityContext, verifyRunAsNonRoot } from './security.ts';
+import { containerSecurityContext, DEFAULT_MASKED_PATHS, imageUser, sandboxSecurityContext, seccompProfile, verifyRunAsNonRoot } from './security.ts';
 
 const pod = (podSc: any, c: any = {}, extra: any = {}) => ({
   metadata: { name: 'web', namespace: 'prod', uid: 'u-1' },
@@ -38,6 +38,29 @@ describe('containerSecurityContext', () => {
     assert.equal(sb.privileged, true);
     assert.deepEqual(sb.runAsUser, { value: 3 });
     assert.equal(sandboxSecurityContext(pod({})).privileged, false);
+  });
+});
+
+describe('seccompProfile', () => {
+  const root = '/var/lib/k8ts/agent/kubelet/seccomp';
+  it('none set is Unconfined; RuntimeDefault; Localhost under the kubelet\'s seccomp directory', () => {
+    assert.deepEqual(seccompProfile(undefined, root), { profileType: 'Unconfined' });
+    assert.deepEqual(seccompProfile({ type: 'Unconfined' }, root), { profileType: 'Unconfined' });
+    assert.deepEqual(seccompProfile({ type: 'RuntimeDefault' }, root), { profileType: 'RuntimeDefault' });
+    assert.deepEqual(seccompProfile({ type: 'Localhost', localhostProfile: 'profiles/audit.json' }, root),
+      { profileType: 'Localhost', localhostRef: `${root}/profiles/audit.json` });
+  });
+  for (const bad of ['../etc/passwd', '/etc/seccomp.json', 'a/../../b', '']) {
+    it(`a Localhost profile may not leave the directory: ${JSON.stringify(bad)}`, () => {
+      assert.throws(() => seccompProfile({ type: 'Localhost', localhostProfile: bad }, root), /must be a descending path/);
+    });
+  }
+  it('the container\'s profile wins over the pod\'s; the sandbox takes the pod\'s', () => {
+    const p = pod({ seccompProfile: { type: 'RuntimeDefault' } }, { securityContext: { seccompProfile: { type: 'Unconfined' } } });
+    assert.deepEqual(containerSecurityContext(p, p.spec.containers[0], root).seccomp, { profileType: 'Unconfined' });
+    assert.deepEqual(sandboxSecurityContext(p, root).seccomp, { profileType: 'RuntimeDefault' });
+    const q = pod({ seccompProfile: { type: 'RuntimeDefault' } });
+    assert.deepEqual(containerSecurityContext(q, q.spec.containers[0], root).seccomp, { profileType: 'RuntimeDefault' });
   });
 });
 

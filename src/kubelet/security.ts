@@ -28,6 +28,21 @@ function supplementalGroups(pod: any): number[] {
   return [...(p.fsGroup !== undefined ? [p.fsGroup] : []), ...(p.supplementalGroups ?? [])];
 }
 
+/**
+ * The CRI SecurityProfile for a seccompProfile. None set means Unconfined, as
+ * the upstream kubelet does without seccompDefault. A Localhost profile is a
+ * file under the kubelet's seccomp directory and may not climb out of it.
+ */
+export function seccompProfile(profile: any, root: string | undefined): any {
+  if (profile?.type === 'RuntimeDefault') return { profileType: 'RuntimeDefault' };
+  if (profile?.type !== 'Localhost') return { profileType: 'Unconfined' };
+  const rel = String(profile.localhostProfile ?? '');
+  if (!root || !rel || rel.startsWith('/') || rel.split('/').includes('..')) {
+    throw new Error(`invalid localhostProfile "${rel}": must be a descending path under the kubelet's seccomp directory`);
+  }
+  return { profileType: 'Localhost', localhostRef: `${root}/${rel}` };
+}
+
 const int64 = (v: number | undefined) => (v !== undefined && v !== null ? { runAsUser: { value: v } } : {});
 
 function namespaceOptions(pod: any): any {
@@ -40,7 +55,7 @@ export function allContainers(pod: any): any[] {
 }
 
 /** LinuxSandboxSecurityContext: the sandbox is privileged when any container is (the runtime refuses privileged containers otherwise). */
-export function sandboxSecurityContext(pod: any): any {
+export function sandboxSecurityContext(pod: any, seccompRoot?: string): any {
   const p = pod.spec?.securityContext ?? {};
   const groups = supplementalGroups(pod);
   return {
@@ -49,11 +64,12 @@ export function sandboxSecurityContext(pod: any): any {
     ...(p.runAsGroup !== undefined ? { runAsGroup: { value: p.runAsGroup } } : {}),
     ...(groups.length ? { supplementalGroups: groups } : {}),
     privileged: allContainers(pod).some((c) => !!c.securityContext?.privileged),
+    seccomp: seccompProfile(p.seccompProfile, seccompRoot),
   };
 }
 
 /** LinuxContainerSecurityContext for one container. */
-export function containerSecurityContext(pod: any, c: any): any {
+export function containerSecurityContext(pod: any, c: any, seccompRoot?: string): any {
   const sc = effectiveSecurityContext(pod, c);
   const privileged = !!sc.privileged;
   const groups = supplementalGroups(pod);
@@ -71,6 +87,8 @@ export function containerSecurityContext(pod: any, c: any): any {
     // Privileged containers and procMount Unmasked see /proc and /sys as they are.
     maskedPaths: privileged || sc.procMount === 'Unmasked' ? [] : DEFAULT_MASKED_PATHS,
     readonlyPaths: privileged || sc.procMount === 'Unmasked' ? [] : DEFAULT_READONLY_PATHS,
+    // The runtime leaves privileged containers unconfined whatever is asked.
+    seccomp: seccompProfile(sc.seccompProfile, seccompRoot),
   };
 }
 

@@ -4,6 +4,7 @@
 // resources), with the io.kubernetes.* labels the upstream kubelet sets.
 import { milliValue, parseQuantity, unitValue } from '../machinery/quantity.ts';
 import { containerSecurityContext, sandboxSecurityContext } from './security.ts';
+import { sandboxHostname } from './hosts.ts';
 import { CPU_PERIOD_US, milliCPUToQuota, milliCPUToShares, oomScoreAdjust, podCgroupPath, qosClass } from './qos.ts';
 
 export const LABEL_POD_UID = 'io.kubernetes.pod.uid';
@@ -16,6 +17,8 @@ export interface SandboxOptions {
   cgroupRoot: string;
   clusterDNS?: string[];
   clusterDomain: string;
+  /** Where Localhost seccomp profiles live: <kubelet root>/seccomp, as upstream. */
+  seccompRoot?: string;
 }
 
 export function podLogDir(logRoot: string, pod: any): string {
@@ -27,11 +30,23 @@ export function podCgroup(cgroupRoot: string, pod: any): string {
   return podCgroupPath(cgroupRoot, pod.metadata.uid, qosClass(pod));
 }
 
+/**
+ * Upstream's getPodDNSType: ClusterFirst falls back to the node's resolver
+ * on the host network (ClusterFirstWithHostNet is how such a pod asks for
+ * cluster DNS), and so does any cluster policy while no cluster DNS is set.
+ */
+export function podDNSType(pod: any, clusterDNS: string[] | undefined): 'None' | 'Cluster' | 'Host' {
+  const policy = pod.spec?.dnsPolicy ?? 'ClusterFirst';
+  if (policy === 'None') return 'None';
+  const cluster = policy === 'ClusterFirstWithHostNet' || (policy === 'ClusterFirst' && !pod.spec?.hostNetwork);
+  return cluster && clusterDNS?.length ? 'Cluster' : 'Host';
+}
+
 function dnsConfig(pod: any, o: SandboxOptions): any {
-  const policy = pod.spec.dnsPolicy ?? 'ClusterFirst';
   const custom = pod.spec.dnsConfig ?? {};
-  const useCluster = o.clusterDNS?.length && (policy === 'ClusterFirst' || (policy === 'ClusterFirstWithHostNet' && pod.spec.hostNetwork));
-  if (policy === 'None' || useCluster) {
+  const type = podDNSType(pod, o.clusterDNS);
+  const useCluster = type === 'Cluster';
+  if (type === 'None' || useCluster) {
     const ns = pod.metadata.namespace;
     const base = useCluster
       ? { servers: o.clusterDNS!, searches: [`${ns}.svc.${o.clusterDomain}`, `svc.${o.clusterDomain}`, o.clusterDomain], options: ['ndots:5'] }
@@ -52,7 +67,7 @@ export function sandboxConfig(pod: any, attempt: number, o: SandboxOptions): any
     .map((p: any) => ({ protocol: p.protocol ?? 'TCP', containerPort: p.containerPort, hostPort: p.hostPort, hostIp: p.hostIP ?? '' }));
   return {
     metadata: { name: m.name, uid: m.uid, namespace: m.namespace, attempt },
-    hostname: pod.spec.hostNetwork ? '' : (pod.spec.hostname ?? m.name).slice(0, 63),
+    hostname: sandboxHostname(pod, o.clusterDomain),
     logDirectory: podLogDir(o.logRoot, pod),
     dnsConfig: dnsConfig(pod, o),
     portMappings: ports,
@@ -60,7 +75,7 @@ export function sandboxConfig(pod: any, attempt: number, o: SandboxOptions): any
     annotations: { ...(m.annotations ?? {}), 'kubernetes.io/config.source': 'api' },
     linux: {
       cgroupParent: podCgroup(o.cgroupRoot, pod),
-      securityContext: sandboxSecurityContext(pod),
+      securityContext: sandboxSecurityContext(pod, o.seccompRoot),
     },
   };
 }
@@ -112,7 +127,7 @@ export function resources(c: any): any {
 
 /** The container's CRI config; `extra` carries the environment and mounts the kubelet resolved (env.ts, volumes/). */
 export function containerConfig(pod: any, c: any, attempt: number, imageRef: string, podIP: string, hostIP: string,
-  extra: { envs?: { key: string; value: string }[]; mounts?: { containerPath: string; hostPath: string; readonly: boolean }[]; memoryCapacity?: number } = {}): any {
+  extra: { envs?: { key: string; value: string }[]; mounts?: { containerPath: string; hostPath: string; readonly: boolean }[]; memoryCapacity?: number; seccompRoot?: string } = {}): any {
   const envs = extra.envs ?? containerEnv(pod, c, podIP, hostIP);
   const vars = new Map(envs.map((e) => [e.key, e.value]));
   const m = pod.metadata;
@@ -134,7 +149,7 @@ export function containerConfig(pod: any, c: any, attempt: number, imageRef: str
     stdin: !!c.stdin, stdinOnce: !!c.stdinOnce, tty: !!c.tty,
     linux: {
       resources: { ...resources(c), ...(extra.memoryCapacity ? { oomScoreAdj: oomScoreAdjust(pod, c, extra.memoryCapacity) } : {}) },
-      securityContext: containerSecurityContext(pod, c),
+      securityContext: containerSecurityContext(pod, c, extra.seccompRoot),
     },
   };
 }

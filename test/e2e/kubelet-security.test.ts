@@ -2,7 +2,9 @@
 // its own containerd), checked with the real kubectl: `id` reports the
 // runAsUser/runAsGroup/fsGroup ids, a read-only root filesystem refuses
 // writes, capabilities and allowPrivilegeEscalation reach the process,
-// runAsNonRoot with an image that runs as root stops at
+// seccompProfile reaches the process (RuntimeDefault and a Localhost
+// profile from the kubelet's seccomp directory filter syscalls, Unconfined
+// and no profile do not), runAsNonRoot with an image that runs as root stops at
 // CreateContainerConfigError with upstream's message, and a sidecar (an
 // init container with restartPolicy Always) runs beside the app container
 // in a Running, Ready pod (the next init container waits for its startup
@@ -10,7 +12,7 @@
 // after the app container on deletion. Run under the node lock.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster, destroyCluster, waitNodeReady } from '../support/cluster.ts';
@@ -35,7 +37,23 @@ describe('kubelet securityContext and sidecars', { timeout: 150_000 }, () => {
   before(async () => {
     c = await startCluster({ agent: true, extraArgs: ['--node-name', NODE, '--cluster-cidr', '10.195.0.0/16'] });
     await waitNodeReady(c!, NODE);
+    // A Localhost profile that refuses mkdir, in <kubelet root>/seccomp as upstream lays it out.
+    const profiles = join(c!.dataDir, 'agent', 'kubelet', 'seccomp', 'profiles');
+    mkdirSync(profiles, { recursive: true });
+    writeFileSync(join(profiles, 'no-mkdir.json'), JSON.stringify({
+      defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' }],
+    }));
+    const status = ['sh', '-c', 'grep ^Seccomp: /proc/self/status; mkdir /tmp/d && echo made'];
     await Promise.all([
+      k(['create', '-f', '-'], pod('seccomp', {
+        restartPolicy: 'Never', securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
+        containers: [
+          { name: 'runtime', image: IMAGE, command: status },
+          { name: 'open', image: IMAGE, command: status, securityContext: { seccompProfile: { type: 'Unconfined' } } },
+          { name: 'local', image: IMAGE, command: status, securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: 'profiles/no-mkdir.json' } } },
+        ],
+      })),
+      k(['create', '-f', '-'], pod('noseccomp', { restartPolicy: 'Never', containers: [{ name: 'c', image: IMAGE, command: status }] })),
       k(['create', '-f', '-'], pod('ids', {
         restartPolicy: 'Never', securityContext: { runAsUser: 1000, runAsGroup: 3000, fsGroup: 2000 },
         containers: [{ name: 'id', image: IMAGE, command: ['id'] }],
@@ -113,6 +131,20 @@ describe('kubelet securityContext and sidecars', { timeout: 150_000 }, () => {
     const out = await k(['logs', 'caps']);
     assert.match(out, /^CapEff:\s+0000000000000400$/m);
     assert.match(out, /^NoNewPrivs:\s+1$/m);
+  });
+
+  it('seccompProfile: RuntimeDefault and Localhost filter (mode 2), Unconfined and none do not (mode 0)', async () => {
+    // The Localhost container's mkdir fails, so that pod ends Failed.
+    await until('seccomp pods to finish', 60_000, async () => ['Succeeded', 'Failed'].includes(await phase('seccomp')) && (await phase('noseccomp')) === 'Succeeded');
+    const logs = async (p: string, ct: string) => k(['logs', p, '-c', ct]);
+    assert.match(await logs('seccomp', 'runtime'), /^Seccomp:\s+2$/m);
+    assert.match(await logs('seccomp', 'runtime'), /^made$/m);
+    assert.match(await logs('seccomp', 'open'), /^Seccomp:\s+0$/m);
+    const local = await logs('seccomp', 'local');
+    assert.match(local, /^Seccomp:\s+2$/m);
+    assert.match(local, /Operation not permitted/);
+    assert.doesNotMatch(local, /^made$/m);
+    assert.match(await logs('noseccomp', 'c'), /^Seccomp:\s+0$/m);
   });
 
   it('runAsNonRoot with an image that runs as root: CreateContainerConfigError', async () => {

@@ -7,6 +7,7 @@ import {
   isObj, list,
 } from './checks.ts';
 import { validateLabels, validateAnnotations } from './meta-validation.ts';
+import { validateHostAliases, validateHostNetworkPorts } from './pod-network-validation.ts';
 import { parseQuantity, floatValue } from '../../../machinery/quantity.ts';
 
 const RESTART_POLICIES = ['Always', 'Never', 'OnFailure'];
@@ -134,8 +135,8 @@ function validateVolumes(volumes: unknown, path: string): { errs: FieldError[]; 
   return { errs, names };
 }
 
-/** ValidatePodSpec: the spec of a Pod or of any pod template, under `path`. */
-export function validatePodSpec(spec: any, path: string): FieldError[] {
+/** ValidatePodSpec: the spec of a Pod or of any pod template, under `path`; resourceIsPod for a Pod's own spec. */
+export function validatePodSpec(spec: any, path: string, opts: { resourceIsPod?: boolean } = {}): FieldError[] {
   const s = isObj(spec) ? spec : {};
   const { errs, names: volumes } = validateVolumes(s.volumes, `${path}.volumes`);
   const containerNames = new Set<string>();
@@ -153,6 +154,7 @@ export function validatePodSpec(spec: any, path: string): FieldError[] {
       }
     });
   }
+  errs.push(...validateHostNetworkPorts(s, path, !!opts.resourceIsPod));
   if (s.restartPolicy && !RESTART_POLICIES.includes(s.restartPolicy)) errs.push(notSupported(`${path}.restartPolicy`, s.restartPolicy, RESTART_POLICIES));
   if (s.dnsPolicy && !DNS_POLICIES.includes(s.dnsPolicy)) errs.push(notSupported(`${path}.dnsPolicy`, s.dnsPolicy, DNS_POLICIES));
   if (s.activeDeadlineSeconds !== undefined && !(Number.isInteger(s.activeDeadlineSeconds) && s.activeDeadlineSeconds >= 1 && s.activeDeadlineSeconds <= 2147483647)) {
@@ -161,6 +163,7 @@ export function validatePodSpec(spec: any, path: string): FieldError[] {
   if (s.serviceAccountName) errs.push(...check(`${path}.serviceAccountName`, String(s.serviceAccountName), dns1123Subdomain));
   if (s.hostname) errs.push(...check(`${path}.hostname`, String(s.hostname), dns1123Label));
   if (s.subdomain) errs.push(...check(`${path}.subdomain`, String(s.subdomain), dns1123Label));
+  errs.push(...validateHostAliases(s.hostAliases, `${path}.hostAliases`));
   if (s.nodeSelector) errs.push(...validateLabels(s.nodeSelector, `${path}.nodeSelector`));
   return errs;
 }
@@ -177,5 +180,5 @@ export function validatePodTemplateSpec(template: any, path: string): FieldError
 }
 
 export function validatePod(pod: any): FieldError[] {
-  return validatePodSpec(pod?.spec, 'spec');
+  return validatePodSpec(pod?.spec, 'spec', { resourceIsPod: true });
 }
