@@ -46,18 +46,34 @@ const log = (m: string) => process.stderr.write(`${m}\n`);
 const FLOORS: Record<string, number> = { SchedulingBasic: 270, NodeAffinity: 220, TopologySpreading: 85, PodAntiAffinity: 60, PreemptionAsync: 160, Unschedulable: 140 };
 
 type PodSpec = (i: number) => Record<string, unknown>;
-interface Workload { init: number; initSpec: PodSpec; measured: number; spec: PodSpec; initUnschedulable?: boolean }
+interface Workload {
+  init: number;
+  initSpec: PodSpec;
+  measured: number;
+  spec: PodSpec;
+  initUnschedulable?: boolean;
+  /** Pods created every intervalMs from the measured pods' creation to the end (upstream's `churn` op, mode create); not measured. */
+  churn?: { spec: PodSpec; intervalMs: number };
+  /** Delete the namespace's pods afterwards (they fill nodes or stay pending). */
+  cleanup?: boolean;
+}
 
 const container = (cpu = '100m', memory = '100Mi') => [{ name: 'c', image: 'registry.local/pause:1', resources: { requests: { cpu, memory } } }];
 const plain: PodSpec = () => ({ containers: container() });
-const HALF_ZONES = Array.from({ length: ZONES / 2 }, (_, i) => `zone-${i}`);
+const ALL_ZONES = Array.from({ length: ZONES }, (_, i) => `zone-${i}`);
+const withNodeAffinity: PodSpec = () => ({
+  containers: container(),
+  affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'topology.kubernetes.io/zone', operator: 'In', values: ALL_ZONES }] }] } } },
+});
+const lowPriority: PodSpec = () => ({ priorityClassName: 'bench-low', containers: container('7200m', '500Mi') });
+const highPriority: PodSpec = () => ({ priorityClassName: 'bench-high', containers: container('24', '500Mi') });
 
 const WORKLOADS: Record<string, Workload> = {
   SchedulingBasic: { init: n(1000), initSpec: plain, measured: n(10000), spec: plain },
-  NodeAffinity: {
-    init: n(1000), initSpec: plain, measured: n(5000),
-    spec: () => ({ containers: container(), affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'topology.kubernetes.io/zone', operator: 'In', values: HALF_ZONES }] }] } } } }),
-  },
+  // As upstream's SchedulingNodeAffinity/5000Nodes_10000Pods: existing and
+  // measured pods alike carry a required affinity that every node satisfies
+  // (upstream labels all nodes zone1 and asks for zone1 or zone2).
+  NodeAffinity: { init: n(5000), initSpec: withNodeAffinity, measured: n(10000), spec: withNodeAffinity },
   TopologySpreading: {
     init: n(1000), initSpec: plain, measured: n(5000),
     spec: () => ({ containers: container(), topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { workload: 'TopologySpreading' } } }] }),
@@ -66,15 +82,20 @@ const WORKLOADS: Record<string, Workload> = {
     init: n(1000), initSpec: plain, measured: n(1000),
     spec: () => ({ containers: container(), affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { workload: 'PodAntiAffinity' } }, topologyKey: 'kubernetes.io/hostname' }] } } }),
   },
-  // Low-priority pods take most of a node each (24 of 32 CPUs); each measured
-  // high-priority pod needs the same, so it must preempt one.
+  // Upstream's PreemptionAsync/5000Nodes: four low-priority pods per node
+  // fill 90% of it, a high-priority pod that must preempt three of them is
+  // created every 200 ms, and the measured pods are plain ones that always
+  // fit (the rate says how little preemption holds up other pods). Upstream's
+  // 4-CPU nodes scaled to our 32: 900m → 7.2, 3 → 24.
   PreemptionAsync: {
-    init: NODES, initSpec: () => ({ priorityClassName: 'bench-low', containers: container('24') }),
-    measured: n(500), spec: () => ({ priorityClassName: 'bench-high', containers: container('24') }),
+    init: 4 * NODES, initSpec: lowPriority, measured: n(5000), spec: plain,
+    churn: { spec: highPriority, intervalMs: 200 }, cleanup: true,
   },
+  // Upstream's PreemptionBasic (not in the default list): every measured pod preempts.
+  PreemptionBasic: { init: 4 * NODES, initSpec: lowPriority, measured: n(500), spec: highPriority, cleanup: true },
   Unschedulable: {
     init: n(1000), initSpec: () => ({ containers: container('1000') }), initUnschedulable: true,
-    measured: n(5000), spec: plain,
+    measured: n(5000), spec: plain, cleanup: true,
   },
 };
 
@@ -143,19 +164,30 @@ async function main(): Promise<void> {
       if (!w.initUnschedulable) await until(`${name}: existing pods bound`, 900_000, async () => boundCount(ns, 'init', w.init) === w.init, 500);
       else await new Promise((r) => setTimeout(r, 3000));
       log(`${name}: ${w.measured} measured pods`);
+      let churned = 0;
+      const churn = w.churn && setInterval(() => {
+        const body = JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `churn-${churned++}`, labels: { workload: `${name}-churn` } }, spec: { schedulerName: SCHEDULER, ...w.churn!.spec(churned) } });
+        http.call('POST', `/api/v1/namespaces/${ns}/pods`, body).catch((err) => log(`churn: ${String(err)}`));
+      }, w.churn.intervalMs);
       process.kill(sched.pid!, 'SIGSTOP');
       await create(ns, 'm', w.measured, w.spec, name);
       const resumed = performance.now();
       process.kill(sched.pid!, 'SIGCONT');
-      await until(`${name}: measured pods bound`, 900_000, async () => boundCount(ns, 'm', w.measured) === w.measured, 200);
+      try {
+        await until(`${name}: measured pods bound`, 900_000, async () => boundCount(ns, 'm', w.measured) === w.measured, 200);
+      } finally {
+        if (churn) clearInterval(churn);
+      }
+      if (churn) log(`${name}: ${churned} churn pods created, ${boundCount(ns, 'churn', churned)} bound`);
       let last = resumed;
       for (let i = 0; i < w.measured; i++) last = Math.max(last, boundAt.get(`${ns}/m-${i}`)!);
       const rate = w.measured / ((last - resumed) / 1000);
       // The measured phase on the monotonic clock that CPU profiles use (µs), to cut profiles to it.
       const mono = (t: number) => Math.round((Number(process.hrtime.bigint() / 1000n) - (performance.now() - t) * 1000));
-      results.push({ workload: name, nodes: NODES, existing: w.init, measured: w.measured, podsPerSecond: rate, floor: FLOORS[name], ratioToFloor: rate / FLOORS[name]!, monotonicUs: [mono(resumed), mono(last)] });
-      log(`${name}: ${rate.toFixed(0)} pods/s (${(rate / FLOORS[name]!).toFixed(1)}x upstream's floor of ${FLOORS[name]})`);
-      if (w.initUnschedulable || name === 'PreemptionAsync') {
+      const floor = FLOORS[name];
+      results.push({ workload: name, nodes: NODES, existing: w.init, measured: w.measured, churned, podsPerSecond: rate, floor, ratioToFloor: floor ? rate / floor : undefined, monotonicUs: [mono(resumed), mono(last)] });
+      log(`${name}: ${rate.toFixed(0)} pods/s${floor ? ` (${(rate / floor).toFixed(1)}x upstream's floor of ${floor})` : ''}`);
+      if (w.cleanup) {
         // Leave no pending or node-filling pods for the next workload.
         await http.call('DELETE', `/api/v1/namespaces/${ns}/pods?gracePeriodSeconds=0`);
       }
@@ -172,7 +204,7 @@ async function main(): Promise<void> {
     http.close();
     await destroyCluster(c);
   }
-  const rows = results.map((r: any) => `${String(r.workload).padEnd(18)} ${r.podsPerSecond.toFixed(0).padStart(7)} pods/s   floor ${String(r.floor).padStart(4)}   ${r.ratioToFloor.toFixed(1)}x`);
+  const rows = results.map((r: any) => `${String(r.workload).padEnd(18)} ${r.podsPerSecond.toFixed(0).padStart(7)} pods/s   floor ${String(r.floor ?? '-').padStart(4)}   ${r.ratioToFloor ? `${r.ratioToFloor.toFixed(1)}x` : ''}`);
   process.stdout.write(`\nscheduler benchmark (${NODES} hollow nodes, scale ${scale})\n${rows.join('\n')}\n`);
   const out = resolve(values.out!);
   mkdirSync(dirname(out), { recursive: true });
@@ -185,7 +217,7 @@ async function inProcess(): Promise<void> {
     return [name, WORKLOADS[name]] as [string, Workload];
   });
   const results = await runInProcess({ nodes: NODES, zones: ZONES, schedulerName: SCHEDULER, workloads, log, profileDir: values['profile-dir'] });
-  const rows = results.map((r) => `${r.workload.padEnd(18)} ${r.podsPerSecond.toFixed(0).padStart(7)} pods/s   floor ${String(FLOORS[r.workload]).padStart(4)}`);
+  const rows = results.map((r) => `${r.workload.padEnd(18)} ${r.podsPerSecond.toFixed(0).padStart(7)} pods/s   ${(r.cpuMsPerPod * 1000).toFixed(0).padStart(6)} µs CPU/pod   floor ${String(FLOORS[r.workload] ?? '-').padStart(4)}`);
   process.stdout.write(`\nscheduler in process (${NODES} nodes, scale ${scale}, fake API)\n${rows.join('\n')}\n`);
 }
 

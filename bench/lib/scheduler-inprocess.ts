@@ -17,6 +17,16 @@ export interface InProcessWorkload {
   measured: number;
   spec: (i: number) => Record<string, unknown>;
   initUnschedulable?: boolean;
+  churn?: { spec: (i: number) => Record<string, unknown>; intervalMs: number };
+  cleanup?: boolean;
+}
+
+export interface InProcessResult {
+  workload: string;
+  podsPerSecond: number;
+  /** Scheduler CPU (this process) over the measured phase, per measured pod. */
+  cpuMsPerPod: number;
+  attempts: number;
 }
 
 type Handlers = { add(o: any): void; update(o: any, n: any): void; delete(o: any): void };
@@ -68,13 +78,18 @@ async function profiled<T>(dir: string | undefined, name: string, fn: () => Prom
   }
 }
 
-export async function runInProcess(o: { nodes: number; zones: number; schedulerName: string; workloads: [string, InProcessWorkload][]; log: (m: string) => void; profileDir?: string }): Promise<{ workload: string; podsPerSecond: number }[]> {
+export async function runInProcess(o: { nodes: number; zones: number; schedulerName: string; workloads: [string, InProcessWorkload][]; log: (m: string) => void; profileDir?: string }): Promise<InProcessResult[]> {
   const pods = new FakeInformer();
   const nodes = new FakeInformer();
   const classes = new FakeInformer();
   classes.put('bench-low', { metadata: { name: 'bench-low' }, value: 0 });
   classes.put('bench-high', { metadata: { name: 'bench-high' }, value: 1000 });
   const boundAt = new Map<string, number>();
+  // Bindings counted per "namespace/prefix" as they happen: polling
+  // thousands of keys every 20 ms would cost this process (and so the
+  // figures) more than some workloads' scheduling does.
+  const groupOf = new Map<string, string>();
+  const boundIn = new Map<string, number>();
   const key = (p: any) => `${p.metadata.namespace}/${p.metadata.name}`;
   const api: SchedulerApi = {
     async bind(p, nodeName) {
@@ -83,6 +98,8 @@ export async function runInProcess(o: { nodes: number; zones: number; schedulerN
         if (!cur || cur.spec.nodeName) return;
         pods.put(key(p), { ...cur, metadata: { ...cur.metadata, resourceVersion: String(Date.now()) }, spec: { ...cur.spec, nodeName } });
         boundAt.set(key(p), performance.now());
+        const g = groupOf.get(key(p));
+        if (g) boundIn.set(g, (boundIn.get(g) ?? 0) + 1);
       });
     },
     async patchPodStatus(p, status) {
@@ -117,14 +134,11 @@ export async function runInProcess(o: { nodes: number; zones: number; schedulerN
   const create = (ns: string, prefix: string, count: number, spec: (i: number) => Record<string, unknown>, workload: string) => {
     for (let i = 0; i < count; i++) {
       const p = { metadata: { name: `${prefix}-${i}`, namespace: ns, uid: `u${++uid}`, labels: { workload }, creationTimestamp: new Date().toISOString() }, spec: { schedulerName: o.schedulerName, ...spec(i) }, status: {} };
+      groupOf.set(key(p), `${ns}/${prefix}`);
       pods.put(key(p), p);
     }
   };
-  const bound = (ns: string, prefix: string, count: number) => {
-    let k = 0;
-    for (let i = 0; i < count; i++) if (boundAt.has(`${ns}/${prefix}-${i}`)) k++;
-    return k;
-  };
+  const bound = (ns: string, prefix: string) => boundIn.get(`${ns}/${prefix}`) ?? 0;
   const waitFor = async (what: string, ok: () => boolean, ms: number) => {
     const end = performance.now() + ms;
     while (!ok()) {
@@ -132,25 +146,37 @@ export async function runInProcess(o: { nodes: number; zones: number; schedulerN
       await new Promise((r) => setTimeout(r, 20));
     }
   };
-  const out: { workload: string; podsPerSecond: number }[] = [];
+  const out: InProcessResult[] = [];
   for (const [name, w] of o.workloads) {
     const ns = name.toLowerCase();
     create(ns, 'init', w.init, w.initSpec, `${name}-init`);
-    if (!w.initUnschedulable) await waitFor(`${name} existing`, () => bound(ns, 'init', w.init) === w.init, 600_000);
+    if (!w.initUnschedulable) await waitFor(`${name} existing`, () => bound(ns, 'init') === w.init, 600_000);
     else await new Promise((r) => setTimeout(r, 500));
     // Measured pods arrive while the loop is held, as the SIGSTOP in the end-to-end run.
+    let churned = 0;
+    const churnOne = () => create(ns, `churn-${churned++}`, 1, w.churn!.spec, `${name}-churn`);
+    const churn = w.churn && setInterval(churnOne, w.churn.intervalMs);
     create(ns, 'm', w.measured, w.spec, name);
     const t0 = performance.now();
     const cycles0 = s.queue.schedulingCycle;
     const cpu0 = process.cpuUsage();
-    await profiled(o.profileDir, name, () => waitFor(`${name} measured`, () => bound(ns, 'm', w.measured) === w.measured, 600_000));
+    try {
+      await profiled(o.profileDir, name, () => waitFor(`${name} measured`, () => bound(ns, 'm') === w.measured, 600_000));
+    } finally {
+      if (churn) clearInterval(churn);
+    }
+    const cpu = process.cpuUsage(cpu0);
     let last = t0;
     for (let i = 0; i < w.measured; i++) last = Math.max(last, boundAt.get(`${ns}/m-${i}`)!);
     const rate = w.measured / ((last - t0) / 1000);
-    out.push({ workload: name, podsPerSecond: rate });
-    const cpu = process.cpuUsage(cpu0);
-    o.log(`${name}: ${rate.toFixed(0)} pods/s in process (${s.queue.schedulingCycle - cycles0} attempts, ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms CPU over ${(last - t0).toFixed(0)} ms)`);
-    if (w.initUnschedulable || name === 'PreemptionAsync') {
+    const cpuMs = (cpu.user + cpu.system) / 1000;
+    const attempts = s.queue.schedulingCycle - cycles0;
+    out.push({ workload: name, podsPerSecond: rate, cpuMsPerPod: cpuMs / w.measured, attempts });
+    let churnBound = 0;
+    for (let i = 0; i < churned; i++) if (boundAt.has(`${ns}/churn-${i}-0`)) churnBound++;
+    const churnNote = churn ? `, ${churned} churn pods, ${churnBound} bound` : '';
+    o.log(`${name}: ${rate.toFixed(0)} pods/s in process (${attempts} attempts${churnNote}, ${cpuMs.toFixed(0)} ms CPU over ${(last - t0).toFixed(0)} ms)`);
+    if (w.initUnschedulable || w.cleanup) {
       for (const p of pods.list()) if (p.metadata.namespace === ns) pods.remove(key(p));
     }
   }

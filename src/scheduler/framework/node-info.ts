@@ -11,6 +11,16 @@ export interface ImageState {
   numNodes: number;
 }
 
+function indexOf(list: PodInfo[], uid: string): number {
+  for (let i = 0; i < list.length; i++) if (list[i].uid === uid) return i;
+  return -1;
+}
+
+function drop(list: PodInfo[], uid: string): void {
+  const j = indexOf(list, uid);
+  if (j >= 0) list.splice(j, 1);
+}
+
 export class NodeInfo {
   node: any = null;
   name: string;
@@ -46,15 +56,11 @@ export class NodeInfo {
   }
 
   removePod(uid: string): PodInfo | undefined {
-    const i = this.pods.findIndex((p) => p.uid === uid);
+    const i = indexOf(this.pods, uid);
     if (i < 0) return undefined;
     const [pi] = this.pods.splice(i, 1);
-    const drop = (list: PodInfo[]) => {
-      const j = list.findIndex((p) => p.uid === uid);
-      if (j >= 0) list.splice(j, 1);
-    };
-    drop(this.podsWithAffinity);
-    drop(this.podsWithRequiredAntiAffinity);
+    if (this.podsWithAffinity.length) drop(this.podsWithAffinity, uid);
+    if (this.podsWithRequiredAntiAffinity.length) drop(this.podsWithRequiredAntiAffinity, uid);
     this.account(pi, -1);
     return pi;
   }
@@ -62,7 +68,8 @@ export class NodeInfo {
   private account(pi: PodInfo, sign: 1 | -1): void {
     addTo(this.requested, pi.requests, sign);
     addTo(this.nonZeroRequested, pi.nonZero, sign);
-    for (const p of pi.ports) {
+    for (let i = 0; i < pi.ports.length; i++) {
+      const p = pi.ports[i];
       const k = `${p.ip}/${p.protocol}/${p.port}`;
       const n = (this.usedPorts.get(k) ?? 0) + sign;
       if (n > 0) this.usedPorts.set(k, n);
@@ -94,7 +101,7 @@ export class NodeInfo {
     c.requested = cloneResource(this.requested);
     c.nonZeroRequested = cloneResource(this.nonZeroRequested);
     c.allocatable = this.allocatable;
-    c.usedPorts = new Map(this.usedPorts);
+    if (this.usedPorts.size) c.usedPorts = new Map(this.usedPorts);
     c.images = this.images;
     c.generation = this.generation;
     return c;

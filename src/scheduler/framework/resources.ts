@@ -35,7 +35,8 @@ export function addTo(dst: Resource, src: Resource, sign = 1): void {
   dst.milliCPU += sign * src.milliCPU;
   dst.memory += sign * src.memory;
   dst.ephemeralStorage += sign * src.ephemeralStorage;
-  for (const [k, v] of Object.entries(src.scalar)) dst.scalar[k] = (dst.scalar[k] ?? 0) + sign * v;
+  // for…in: this runs for every pod added to or removed from a node (and for every preemption dry-run step).
+  for (const k in src.scalar) dst.scalar[k] = (dst.scalar[k] ?? 0) + sign * src.scalar[k];
 }
 
 function maxInto(dst: Resource, src: Resource): void {

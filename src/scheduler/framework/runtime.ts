@@ -88,6 +88,7 @@ export class Framework implements FrameworkHandle {
       const s = out.status;
       if (s && s.code === Code.Skip) {
         state.skipFilter.add(p.name);
+        state.activeFilters = state.activeExtensions = undefined;
         continue;
       }
       if (s && !s.isSuccess()) return { status: s.withPlugin(p.name), restrictedBy };
@@ -98,8 +99,9 @@ export class Framework implements FrameworkHandle {
   }
 
   runFilter(state: CycleState, pod: PodInfo, node: NodeInfo): MaybeStatus {
-    for (const p of this.points.filter) {
-      if (state.skipFilter.has(p.name)) continue;
+    const plugins = (state.activeFilters ??= this.points.filter.filter((p) => !state.skipFilter.has(p.name)));
+    for (let i = 0; i < plugins.length; i++) {
+      const p = plugins[i];
       let s: MaybeStatus;
       try {
         s = p.filter!(state, pod, node);
@@ -111,9 +113,13 @@ export class Framework implements FrameworkHandle {
     return null;
   }
 
+  private extensions(state: CycleState): Plugin[] {
+    return (state.activeExtensions ??= this.points.preFilter.filter((p) => !state.skipFilter.has(p.name) && (p.addPod || p.removePod)));
+  }
+
   runPreFilterAddPod(state: CycleState, pod: PodInfo, toAdd: PodInfo, node: NodeInfo): MaybeStatus {
-    for (const p of this.points.preFilter) {
-      if (state.skipFilter.has(p.name) || !p.addPod) continue;
+    for (const p of this.extensions(state)) {
+      if (!p.addPod) continue;
       const s = p.addPod(state, pod, toAdd, node);
       if (s && !s.isSuccess()) return s.withPlugin(p.name);
     }
@@ -121,8 +127,8 @@ export class Framework implements FrameworkHandle {
   }
 
   runPreFilterRemovePod(state: CycleState, pod: PodInfo, toRemove: PodInfo, node: NodeInfo): MaybeStatus {
-    for (const p of this.points.preFilter) {
-      if (state.skipFilter.has(p.name) || !p.removePod) continue;
+    for (const p of this.extensions(state)) {
+      if (!p.removePod) continue;
       const s = p.removePod(state, pod, toRemove, node);
       if (s && !s.isSuccess()) return s.withPlugin(p.name);
     }

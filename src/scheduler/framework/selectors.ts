@@ -14,7 +14,7 @@ export interface LabelSelector {
   matchExpressions?: Requirement[];
 }
 
-function matchRequirement(r: Requirement, labels: Labels, numeric: boolean): boolean {
+export function matchRequirement(r: Requirement, labels: Labels, numeric: boolean): boolean {
   const has = labels !== undefined && Object.hasOwn(labels, r.key);
   const v = has ? labels![r.key] : undefined;
   switch (r.operator) {

@@ -110,7 +110,7 @@ export interface Handle {
   listers: Listers;
   /** The API: pods/binding, status patches, deletes. Absent in unit tests. */
   api?: SchedulerApi;
-  nominatedPodsForNode(nodeName: string): PodInfo[];
+  nominatedPodsForNode(nodeName: string): readonly PodInfo[];
   /** A PreEnqueue plugin no longer holds the pod (its preemption finished): the queue checks it again. */
   preemptionDone?(uid: string): void;
   framework(): FrameworkHandle;

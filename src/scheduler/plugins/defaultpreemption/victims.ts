@@ -39,6 +39,7 @@ export function moreImportant(a: any, b: any): boolean {
 
 /** Splits pods into those whose eviction would violate a PDB and those that would not. */
 export function splitByPDB(pods: PodInfo[], pdbs: any[]): [PodInfo[], PodInfo[]] {
+  if (pdbs.length === 0) return [[], pods];
   const allowed = pdbs.map((p) => p.status?.disruptionsAllowed ?? 0);
   const violating: PodInfo[] = [];
   const ok: PodInfo[] = [];
@@ -59,10 +60,24 @@ export function splitByPDB(pods: PodInfo[], pdbs: any[]): [PodInfo[], PodInfo[]]
   return [violating, ok];
 }
 
+/** Sorts most important first (MoreImportantPod), reading each pod's priority and start time once. */
+function byImportance(pods: PodInfo[]): PodInfo[] {
+  if (pods.length < 2) return pods;
+  const keyed = pods.map((pi) => ({ pi, prio: podPriority(pi.pod), start: startTime(pi.pod) }));
+  keyed.sort((a, b) => (a.prio !== b.prio ? b.prio - a.prio : a.start - b.start));
+  return keyed.map((k) => k.pi);
+}
+
+/**
+ * Upstream's SelectVictimsOnNode, on a copy of the node and of the cycle
+ * state: PreFilter's state follows each removal and reprieve through the
+ * plugins' AddPod/RemovePod extensions, never recomputed from scratch.
+ */
 export function selectVictimsOnNode(fwk: FrameworkHandle, state: CycleState, pod: PodInfo, node: NodeInfo, pdbs: any[]): Candidate | Status {
   const prio = podPriority(pod.pod);
-  const potential = node.pods.filter((p) => podPriority(p.pod) < prio);
-  if (potential.length === 0) return unresolvable(NO_VICTIMS);
+  let potential: PodInfo[] | undefined;
+  for (const p of node.pods) if (podPriority(p.pod) < prio) (potential ??= []).push(p);
+  if (!potential) return unresolvable(NO_VICTIMS);
   const n = node.clone();
   const s = state.clone();
   for (const p of potential) {
@@ -72,8 +87,7 @@ export function selectVictimsOnNode(fwk: FrameworkHandle, state: CycleState, pod
   }
   const fits = fwk.runFilterWithNominatedPods(s, pod, n);
   if (fits) return fits;
-  potential.sort((a, b) => (moreImportant(a.pod, b.pod) ? -1 : moreImportant(b.pod, a.pod) ? 1 : 0));
-  const [violating, ok] = splitByPDB(potential, pdbs);
+  const [violating, ok] = splitByPDB(byImportance(potential), pdbs);
   const victims: PodInfo[] = [];
   let numPDBViolations = 0;
   const reprieve = (p: PodInfo): boolean => {
@@ -87,25 +101,31 @@ export function selectVictimsOnNode(fwk: FrameworkHandle, state: CycleState, pod
   };
   for (const p of violating) if (!reprieve(p)) numPDBViolations++;
   for (const p of ok) reprieve(p);
-  victims.sort((a, b) => (moreImportant(a.pod, b.pod) ? -1 : moreImportant(b.pod, a.pod) ? 1 : 0));
-  return { node: node.name, victims, numPDBViolations };
+  // Each group was visited in order of importance: only a mix needs sorting again.
+  return { node: node.name, victims: violating.length && ok.length ? byImportance(victims) : victims, numPDBViolations };
 }
 
+/** Candidate order of preference, as upstream's pickOneNodeForPreemption: negative when a is better. */
+function compareCandidates(a: Candidate, b: Candidate): number {
+  if (a.numPDBViolations !== b.numPDBViolations) return a.numPDBViolations - b.numPDBViolations;
+  // No victims at all beats any victim.
+  const top = (c: Candidate) => (c.victims.length ? podPriority(c.victims[0].pod) : -Infinity);
+  const ta = top(a);
+  const tb = top(b);
+  if (ta !== tb) return ta < tb ? -1 : 1;
+  const sum = (c: Candidate) => c.victims.reduce((t, v) => t + podPriority(v.pod) + 2 ** 31 + 1, 0);
+  const sa = sum(a);
+  const sb = sum(b);
+  if (sa !== sb) return sa - sb;
+  if (a.victims.length !== b.victims.length) return a.victims.length - b.victims.length;
+  // The latest start of the most important victims wins.
+  const st = (c: Candidate) => (c.victims.length ? startTime(c.victims[0].pod) : 0);
+  return st(b) - st(a);
+}
+
+/** The best candidate; among equals, the first one found. */
 export function pickOneNode(cands: Candidate[]): Candidate {
-  const stages: ((c: Candidate) => number)[] = [
-    (c) => -c.numPDBViolations,
-    (c) => -(c.victims.length ? podPriority(c.victims[0].pod) : -Infinity),
-    (c) => -c.victims.reduce((s, v) => s + podPriority(v.pod) + 2 ** 31 + 1, 0),
-    (c) => -c.victims.length,
-    (c) => (c.victims.length ? startTime(c.victims[0].pod) : 0),
-  ];
-  let pool = cands;
-  for (const score of stages) {
-    if (pool.length === 1) break;
-    const scores = pool.map(score);
-    let best = -Infinity;
-    for (const v of scores) if (v > best) best = v;
-    pool = pool.filter((_, i) => scores[i] === best);
-  }
-  return pool[0];
+  let best = cands[0];
+  for (let i = 1; i < cands.length; i++) if (compareCandidates(cands[i], best) < 0) best = cands[i];
+  return best;
 }

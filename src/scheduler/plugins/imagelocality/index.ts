@@ -12,19 +12,33 @@ export function normalizedImageName(name: string): string {
   return name.lastIndexOf(':') <= name.lastIndexOf('/') ? `${name}:latest` : name;
 }
 
+/** The pod's images, normalized once per pod rather than once per node scored. */
+const podImages = new WeakMap<object, string[]>();
+
+function imagesOf(pod: any): string[] {
+  let names = podImages.get(pod);
+  if (!names) {
+    names = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].map((c: any) => normalizedImageName(c.image ?? ''));
+    podImages.set(pod, names);
+  }
+  return names;
+}
+
 export function imageLocality(_args: unknown, handle: Handle): Plugin {
   return {
     name: NAME,
     events: () => [{ resource: 'Node', actions: ['Add', 'Update'] }],
     score(_state, pod, node) {
-      const total = handle.snapshot.nodes().length;
-      const containers = [...(pod.pod.spec?.initContainers ?? []), ...(pod.pod.spec?.containers ?? [])];
+      const images = imagesOf(pod.pod);
       let sum = 0;
-      for (const c of containers) {
-        const st = node.images.get(normalizedImageName(c.image ?? ''));
-        if (st && total > 0) sum += Math.trunc(st.size * (st.numNodes / total));
+      if (node.images.size) {
+        const total = handle.snapshot.nodes().length;
+        for (const name of images) {
+          const st = node.images.get(name);
+          if (st && total > 0) sum += Math.trunc(st.size * (st.numNodes / total));
+        }
       }
-      const max = MAX_CONTAINER_THRESHOLD * containers.length;
+      const max = MAX_CONTAINER_THRESHOLD * images.length;
       const clamped = Math.min(Math.max(sum, MIN_THRESHOLD), max);
       return max === MIN_THRESHOLD ? 0 : Math.trunc((MAX_NODE_SCORE * (clamped - MIN_THRESHOLD)) / (max - MIN_THRESHOLD));
     },

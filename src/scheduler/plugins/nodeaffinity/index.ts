@@ -3,7 +3,8 @@
 // Args: addedAffinity, the scheduler-enforced affinity of a profile.
 import type { Plugin } from '../../framework/types.ts';
 import { unresolvable, skip } from '../../framework/status.ts';
-import { matchesNodeSelectorTerm, matchesNodeSelectorTerms, podMatchesNodeSelectorAndAffinity } from '../../framework/selectors.ts';
+import { matchesNodeSelectorTerm, matchesNodeSelectorTerms } from '../../framework/selectors.ts';
+import { nodeMatcher } from '../../framework/node-matcher.ts';
 import { defaultNormalizeScore } from '../../framework/helpers.ts';
 
 export const NAME = 'NodeAffinity';
@@ -43,7 +44,7 @@ export function nodeAffinity(args: { addedAffinity?: any } = {}): Plugin {
       if (!node.node) return unresolvable(ERR_REASON_POD);
       const enforced = added?.requiredDuringSchedulingIgnoredDuringExecution;
       if (enforced && !matchesNodeSelectorTerms(enforced.nodeSelectorTerms, node.node)) return unresolvable(ERR_REASON_ENFORCED);
-      return podMatchesNodeSelectorAndAffinity(pod.pod, node.node) ? null : unresolvable(ERR_REASON_POD);
+      return nodeMatcher(pod.pod)(node.node) ? null : unresolvable(ERR_REASON_POD);
     },
     preScore(_state, pod) {
       return preferred(pod.pod).length ? null : skip();

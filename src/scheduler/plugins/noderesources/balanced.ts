@@ -9,6 +9,9 @@ export const NAME = 'NodeResourcesBalancedAllocation';
 
 export function nodeResourcesBalancedAllocation(args: { resources?: ResourceSpec[] } = {}): Plugin {
   const resources = args.resources?.length ? args.resources : DEFAULT_RESOURCES;
+  // Scratch arrays, reused: Score runs synchronously for every feasible node.
+  const req = new Array<number>(resources.length).fill(0);
+  const alloc = new Array<number>(resources.length).fill(0);
   return {
     name: NAME,
     events: () => [{ resource: 'Pod', actions: ['Delete'] }, { resource: 'Node', actions: ['Add', 'Update'] }],
@@ -18,12 +21,10 @@ export function nodeResourcesBalancedAllocation(args: { resources?: ResourceSpec
       return any ? null : skip(); // a best-effort pod changes no balance
     },
     score(_state, pod, node) {
-      const req: number[] = [];
-      const alloc: number[] = [];
-      for (const r of resources) {
-        const [a, q] = allocatableAndRequested(node, pod.requests, r.name, true);
-        alloc.push(a);
-        req.push(q);
+      for (let i = 0; i < resources.length; i++) {
+        const [a, q] = allocatableAndRequested(node, pod.requests, resources[i].name, true);
+        alloc[i] = a;
+        req[i] = q;
       }
       return balanced(req, alloc);
     },

@@ -41,6 +41,30 @@ export function insufficientResources(pod: PodInfo, node: NodeInfo, ignored: (na
   return out;
 }
 
+const STANDARD_REASONS = ['Too many pods', 'Insufficient cpu', 'Insufficient memory', 'Insufficient ephemeral-storage'];
+
+/**
+ * For a pod asking for no extended resource: the reasons it does not fit as
+ * bits of STANDARD_REASONS, in their order (0: it fits). Filter runs on every
+ * node a pod is tried on, and a pod that fits nowhere (a preemptor) is tried
+ * on all of them: no allocation here.
+ */
+function shortfall(pod: PodInfo, node: NodeInfo): number {
+  const req = pod.requests;
+  const a = node.allocatable;
+  const u = node.requested;
+  let bits = 0;
+  if (node.pods.length + 1 > a.allowedPodNumber) bits |= 1;
+  if (req.milliCPU > 0 && req.milliCPU > a.milliCPU - u.milliCPU) bits |= 2;
+  if (req.memory > 0 && req.memory > a.memory - u.memory) bits |= 4;
+  if (req.ephemeralStorage > 0 && req.ephemeralStorage > a.ephemeralStorage - u.ephemeralStorage) bits |= 8;
+  return bits;
+}
+
+function hasScalar(r: { scalar: Record<string, number> }): boolean {
+  for (const _ in r.scalar) return true;
+  return false;
+}
 
 export function nodeResourcesFit(args: FitArgs = {}): Plugin {
   const ignoredNames = new Set(args.ignoredResources ?? []);
@@ -61,10 +85,18 @@ export function nodeResourcesFit(args: FitArgs = {}): Plugin {
     default: throw new Error(`NodeResourcesFit: scoring strategy "${strategy.type}" is not supported`);
   }
   const statuses = new Map<string, Status>();
+  const byBits: Status[] = [];
+  const req = new Array<number>(resources.length).fill(0);
+  const alloc = new Array<number>(resources.length).fill(0);
   return {
     name: NAME,
     events: () => [{ resource: 'Pod', actions: ['Delete', 'Update'] }, { resource: 'Node', actions: ['Add', 'Update'] }],
     filter(_state, pod, node) {
+      if (!hasScalar(pod.requests)) {
+        const bits = shortfall(pod, node);
+        if (bits === 0) return null;
+        return (byBits[bits] ??= unschedulable(...STANDARD_REASONS.filter((_, i) => bits & (1 << i))));
+      }
       const reasons = insufficientResources(pod, node, ignored);
       if (reasons.length === 0) return null;
       // One Status per distinct set of reasons: a pod that fits nowhere is
@@ -75,12 +107,11 @@ export function nodeResourcesFit(args: FitArgs = {}): Plugin {
       return s;
     },
     score(_state, pod, node) {
-      const req: number[] = [];
-      const alloc: number[] = [];
-      for (const r of resources) {
-        const [a, q] = allocatableAndRequested(node, pod.nonZero, r.name, false);
-        alloc.push(a);
-        req.push(q);
+      // Scratch arrays, reused: Score runs synchronously for every feasible node.
+      for (let i = 0; i < resources.length; i++) {
+        const [a, q] = allocatableAndRequested(node, pod.nonZero, resources[i].name, false);
+        alloc[i] = a;
+        req[i] = q;
       }
       return scorer(req, alloc, resources);
     },

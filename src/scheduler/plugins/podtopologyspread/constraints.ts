@@ -2,7 +2,8 @@
 // with a selector built from the Services and controllers that own it).
 import type { Listers } from '../../framework/types.ts';
 import type { LabelSelector } from '../../framework/selectors.ts';
-import { matchesSelector, findUntoleratedTaint, podMatchesNodeSelectorAndAffinity } from '../../framework/selectors.ts';
+import { matchesSelector, findUntoleratedTaint } from '../../framework/selectors.ts';
+import { nodeMatcher } from '../../framework/node-matcher.ts';
 import type { PodInfo } from '../../framework/pod-info.ts';
 
 export interface Constraint {
@@ -72,7 +73,7 @@ export function nodeHasKeys(node: any, cs: Constraint[]): boolean {
 
 /** Whether a node counts for a constraint under its nodeAffinityPolicy and nodeTaintsPolicy. */
 export function nodeCounts(c: Constraint, pod: any, node: any): boolean {
-  if (c.honorAffinity && !podMatchesNodeSelectorAndAffinity(pod, node)) return false;
+  if (c.honorAffinity && !nodeMatcher(pod)(node)) return false;
   if (c.honorTaints && findUntoleratedTaint(node.spec?.taints, pod.spec?.tolerations, (t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute')) return false;
   return true;
 }

@@ -13,13 +13,16 @@ export function untoleratedTaintReason(t: Taint): string {
   return `node(s) had untolerated taint {${t.key}: ${t.value ?? ''}}`;
 }
 
+const filtered = (t: Taint) => t.effect === 'NoSchedule' || t.effect === 'NoExecute';
+
 export function taintToleration(): Plugin {
   return {
     name: NAME,
     events: () => [{ resource: 'Node', actions: ['Add', 'Update'] }, { resource: 'Pod', actions: ['Update'] }],
     filter(_state, pod, node) {
-      const taint = findUntoleratedTaint(node.node?.spec?.taints, pod.pod.spec?.tolerations,
-        (t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute');
+      const taints = node.node?.spec?.taints;
+      if (!taints?.length) return null;
+      const taint = findUntoleratedTaint(taints, pod.pod.spec?.tolerations, filtered);
       return taint ? unresolvable(untoleratedTaintReason(taint)) : null;
     },
     score(_state, pod, node) {
