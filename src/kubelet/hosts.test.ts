@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import {
   aliasEntries, ensureHostsFile, hostsMounts, kernelHostname, managedHostsContent, nodeHostsContent, podHostnameAndDomain, truncateHostname,
 } from './hosts.ts';
-import { podDNSType, sandboxConfig } from './spec.ts';
+import { sandboxConfig } from './spec.ts';
 
 const BOILERPLATE = '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n';
 const long = 'a'.repeat(60);
@@ -44,25 +44,6 @@ describe('hostname', () => {
     assert.equal(sandboxConfig(pod({ subdomain: 's', setHostnameAsFQDN: true }), 0, o).hostname, 'web.s.prod.svc.cluster.local');
     assert.equal(sandboxConfig(pod({}, 'z'.repeat(70)), 0, o).hostname, 'z'.repeat(63));
     assert.equal(sandboxConfig(pod({ hostNetwork: true, hostname: 'h' }), 0, o).hostname, '');
-  });
-});
-
-describe('DNS policy', () => {
-  const cases: [string, any, string[] | undefined, string][] = [
-    ['ClusterFirst on the pod network', {}, ['10.0.0.10'], 'Cluster'],
-    ['ClusterFirst on the host network falls back to the node', { hostNetwork: true }, ['10.0.0.10'], 'Host'],
-    ['ClusterFirstWithHostNet on the host network', { hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' }, ['10.0.0.10'], 'Cluster'],
-    ['ClusterFirstWithHostNet on the pod network', { dnsPolicy: 'ClusterFirstWithHostNet' }, ['10.0.0.10'], 'Cluster'],
-    ['Default', { dnsPolicy: 'Default' }, ['10.0.0.10'], 'Host'],
-    ['None', { dnsPolicy: 'None', hostNetwork: true }, ['10.0.0.10'], 'None'],
-    ['no cluster DNS configured', {}, undefined, 'Host'],
-  ];
-  for (const [what, spec, dns, want] of cases) it(what, () => assert.equal(podDNSType(pod(spec), dns), want));
-
-  it('a host-network ClusterFirst sandbox gets no DNS config (the runtime copies the node resolv.conf)', () => {
-    const o = { logRoot: '/r', cgroupRoot: '/k', clusterDomain: 'cluster.local', clusterDNS: ['10.0.0.10'] };
-    assert.equal(sandboxConfig(pod({ hostNetwork: true }), 0, o).dnsConfig, undefined);
-    assert.deepEqual(sandboxConfig(pod({ hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' }), 0, o).dnsConfig.servers, ['10.0.0.10']);
   });
 });
 

@@ -41,7 +41,7 @@ describe('CRI configs', () => {
     assert.equal(s.dnsConfig, undefined);
   });
   it('sandbox: cluster DNS for ClusterFirst', () => {
-    const s = sandboxConfig(pod, 0, { logRoot: '/r', cgroupRoot: '/k', clusterDNS: ['10.43.0.10'], clusterDomain: 'cluster.local' });
+    const s = sandboxConfig(pod, 0, { logRoot: '/r', cgroupRoot: '/k', clusterDNS: ['10.43.0.10'], clusterDomain: 'cluster.local', resolvConf: '/nonexistent/resolv.conf' });
     assert.deepEqual(s.dnsConfig, { servers: ['10.43.0.10'], searches: ['prod.svc.cluster.local', 'svc.cluster.local', 'cluster.local'], options: ['ndots:5'] });
   });
   it('container: command and args expanded, resources, labels, log path', () => {

@@ -5,6 +5,7 @@
 import { milliValue, parseQuantity, unitValue } from '../machinery/quantity.ts';
 import { containerSecurityContext, sandboxSecurityContext } from './security.ts';
 import { sandboxHostname } from './hosts.ts';
+import { podDNSConfig } from './dns.ts';
 import { CPU_PERIOD_US, milliCPUToQuota, milliCPUToShares, oomScoreAdjust, podCgroupPath, qosClass } from './qos.ts';
 
 export const LABEL_POD_UID = 'io.kubernetes.pod.uid';
@@ -17,6 +18,8 @@ export interface SandboxOptions {
   cgroupRoot: string;
   clusterDNS?: string[];
   clusterDomain: string;
+  /** The node's resolver file (default /etc/resolv.conf). */
+  resolvConf?: string;
   /** Where Localhost seccomp profiles live: <kubelet root>/seccomp, as upstream. */
   seccompRoot?: string;
 }
@@ -30,37 +33,6 @@ export function podCgroup(cgroupRoot: string, pod: any): string {
   return podCgroupPath(cgroupRoot, pod.metadata.uid, qosClass(pod));
 }
 
-/**
- * Upstream's getPodDNSType: ClusterFirst falls back to the node's resolver
- * on the host network (ClusterFirstWithHostNet is how such a pod asks for
- * cluster DNS), and so does any cluster policy while no cluster DNS is set.
- */
-export function podDNSType(pod: any, clusterDNS: string[] | undefined): 'None' | 'Cluster' | 'Host' {
-  const policy = pod.spec?.dnsPolicy ?? 'ClusterFirst';
-  if (policy === 'None') return 'None';
-  const cluster = policy === 'ClusterFirstWithHostNet' || (policy === 'ClusterFirst' && !pod.spec?.hostNetwork);
-  return cluster && clusterDNS?.length ? 'Cluster' : 'Host';
-}
-
-function dnsConfig(pod: any, o: SandboxOptions): any {
-  const custom = pod.spec.dnsConfig ?? {};
-  const type = podDNSType(pod, o.clusterDNS);
-  const useCluster = type === 'Cluster';
-  if (type === 'None' || useCluster) {
-    const ns = pod.metadata.namespace;
-    const base = useCluster
-      ? { servers: o.clusterDNS!, searches: [`${ns}.svc.${o.clusterDomain}`, `svc.${o.clusterDomain}`, o.clusterDomain], options: ['ndots:5'] }
-      : { servers: [], searches: [], options: [] };
-    return {
-      servers: [...base.servers, ...(custom.nameservers ?? [])],
-      searches: [...base.searches, ...(custom.searches ?? [])],
-      options: [...base.options, ...(custom.options ?? []).map((x: any) => (x.value !== undefined ? `${x.name}:${x.value}` : x.name))],
-    };
-  }
-  // Default (or no cluster DNS yet): the runtime copies the host's resolv.conf.
-  return undefined;
-}
-
 export function sandboxConfig(pod: any, attempt: number, o: SandboxOptions): any {
   const m = pod.metadata;
   const ports = (pod.spec.containers ?? []).flatMap((c: any) => c.ports ?? []).filter((p: any) => p.hostPort)
@@ -69,7 +41,7 @@ export function sandboxConfig(pod: any, attempt: number, o: SandboxOptions): any
     metadata: { name: m.name, uid: m.uid, namespace: m.namespace, attempt },
     hostname: sandboxHostname(pod, o.clusterDomain),
     logDirectory: podLogDir(o.logRoot, pod),
-    dnsConfig: dnsConfig(pod, o),
+    dnsConfig: podDNSConfig(pod, o),
     portMappings: ports,
     labels: { ...(m.labels ?? {}), [LABEL_POD_NAME]: m.name, [LABEL_POD_NAMESPACE]: m.namespace, [LABEL_POD_UID]: m.uid },
     annotations: { ...(m.annotations ?? {}), 'kubernetes.io/config.source': 'api' },

@@ -3,7 +3,8 @@
 // with hostAliases and a subdomain sees the kubelet-managed hosts file in its
 // init, sidecar and app containers (a container that mounts its own
 // /etc/hosts keeps it), `hostname` prints spec.hostname (the FQDN with
-// setHostnameAsFQDN); a hostNetwork pod reports the node's InternalIP as
+// setHostnameAsFQDN); a Default-policy pod's dnsConfig joins the node's
+// resolver; a hostNetwork pod reports the node's InternalIP as
 // its IP, sees the node's interfaces, hostname, hosts file and resolv.conf;
 // and the API refuses a hostNetwork hostPort that differs from its
 // containerPort. Run under the node lock.
@@ -53,6 +54,10 @@ describe('kubelet: /etc/hosts, hostname and hostNetwork', { timeout: 150_000 }, 
         ],
       })),
       k(['create', '-f', '-'], pod('fqdn', { subdomain: 'mysub', setHostnameAsFQDN: true, containers: [{ name: 'app', image: IMAGE, command: LOOP }] })),
+      k(['create', '-f', '-'], pod('dns', {
+        dnsPolicy: 'Default', dnsConfig: { searches: ['mine.example'], options: [{ name: 'ndots', value: '3' }] },
+        containers: [{ name: 'app', image: IMAGE, command: LOOP }],
+      })),
       k(['create', '-f', '-'], pod('hostnet', {
         hostNetwork: true, hostAliases: [{ ip: '10.9.9.9', hostnames: ['extra.example'] }],
         containers: [{ name: 'app', image: IMAGE, command: LOOP, ports: [{ containerPort: 18081 }] }],
@@ -108,6 +113,17 @@ describe('kubelet: /etc/hosts, hostname and hostNetwork', { timeout: 150_000 }, 
       `# Kubernetes-managed hosts file (host network).\n${readFileSync('/etc/hosts', 'utf8')}\n# Entries added by HostAliases.\n10.9.9.9\textra.example\n`);
     // ClusterFirst on the host network uses the node's resolver.
     assert.equal(await k(['exec', 'hostnet', '--', 'cat', '/etc/resolv.conf']), readFileSync('/etc/resolv.conf', 'utf8'));
+  });
+
+  it('dnsPolicy Default with a dnsConfig: the node resolver plus the pod\'s settings', async () => {
+    await running('dns');
+    const conf = await k(['exec', 'dns', '--', 'cat', '/etc/resolv.conf']);
+    const node = readFileSync('/etc/resolv.conf', 'utf8');
+    const servers = [...node.matchAll(/^nameserver\s+(\S+)/gm)].map((m) => m[1]);
+    assert.ok(servers.length, node);
+    for (const ip of servers) assert.match(conf, new RegExp(`^nameserver\\s+${ip.replace(/\./g, '\\.')}$`, 'm'), conf);
+    assert.match(conf, /^search .*\bmine\.example$/m, conf);
+    assert.match(conf, /^options .*\bndots:3\b/m, conf);
   });
 
   it('hostNetwork with a hostPort other than the containerPort is refused', async () => {
