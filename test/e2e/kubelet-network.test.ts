@@ -3,7 +3,8 @@
 // with hostAliases and a subdomain sees the kubelet-managed hosts file in its
 // init, sidecar and app containers (a container that mounts its own
 // /etc/hosts keeps it), `hostname` prints spec.hostname (the FQDN with
-// setHostnameAsFQDN); a Default-policy pod's dnsConfig joins the node's
+// setHostnameAsFQDN, and FailedCreatePodSandBox when that FQDN is too
+// long for the kernel); a Default-policy pod's dnsConfig joins the node's
 // resolver; a hostNetwork pod reports the node's InternalIP as
 // its IP, sees the node's interfaces, hostname, hosts file and resolv.conf;
 // and the API refuses a hostNetwork hostPort that differs from its
@@ -20,6 +21,7 @@ const NODE = 'e2e-network';
 const IMAGE = 'k8ts.local/busybox:1';
 const LOOP = ['sh', '-c', 'while true; do sleep 1; done'];
 const BOILERPLATE = '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n';
+const LONG = `fqdn-${'x'.repeat(36)}`;
 const ALIASES = [{ ip: '127.0.0.1', hostnames: ['foo.local', 'bar.local'] }, { ip: '10.1.2.3', hostnames: ['foo.remote'] }];
 const ALIAS_LINES = '\n# Entries added by HostAliases.\n127.0.0.1\tfoo.local\tbar.local\n10.1.2.3\tfoo.remote\n';
 
@@ -54,6 +56,7 @@ describe('kubelet: /etc/hosts, hostname and hostNetwork', { timeout: 150_000 }, 
         ],
       })),
       k(['create', '-f', '-'], pod('fqdn', { subdomain: 'mysub', setHostnameAsFQDN: true, containers: [{ name: 'app', image: IMAGE, command: LOOP }] })),
+      k(['create', '-f', '-'], pod(LONG, { subdomain: 'mysub', setHostnameAsFQDN: true, containers: [{ name: 'app', image: IMAGE, command: LOOP }] })),
       k(['create', '-f', '-'], pod('dns', {
         dnsPolicy: 'Default', dnsConfig: { searches: ['mine.example'], options: [{ name: 'ndots', value: '3' }] },
         containers: [{ name: 'app', image: IMAGE, command: LOOP }],
@@ -89,6 +92,21 @@ describe('kubelet: /etc/hosts, hostname and hostNetwork', { timeout: 150_000 }, 
   it('setHostnameAsFQDN: hostname prints the FQDN', async () => {
     await running('fqdn');
     assert.equal(await k(['exec', 'fqdn', '--', 'hostname']), 'fqdn.mysub.default.svc.cluster.local\n');
+  });
+
+  it('setHostnameAsFQDN with an FQDN over 64 characters: FailedCreatePodSandBox, the pod waits', async () => {
+    const fqdn = `${LONG}.mysub.default.svc.cluster.local`;
+    let events: any[] = [];
+    await until('the FailedCreatePodSandBox event', 60_000, async () => {
+      events = JSON.parse(await k(['get', 'events', '--field-selector', `involvedObject.name=${LONG}`, '-o', 'json'])).items;
+      return events.some((e) => e.reason === 'FailedCreatePodSandBox');
+    });
+    const e = events.find((x) => x.reason === 'FailedCreatePodSandBox');
+    assert.equal(e.type, 'Warning');
+    assert.equal(e.message, `Failed to create pod sandbox: failed to construct FQDN from pod hostname and cluster domain, FQDN ${fqdn} is too long (64 characters is the max, ${fqdn.length} characters requested)`);
+    const p = await getPod(LONG);
+    assert.equal(p.status.phase, 'Pending');
+    assert.equal(p.status.containerStatuses?.[0]?.state?.waiting?.reason, 'ContainerCreating');
   });
 
   it('a hostNetwork pod: the node IP, interfaces, hostname, hosts file and resolv.conf', async () => {
