@@ -36,9 +36,11 @@ export class Informer {
   private readonly opts: InformerOptions;
   private readonly items = new Map<string, any>();
   private readonly indexes = new Map<string, Map<string, Set<string>>>();
+  private readonly indexers = new Map<string, Indexer>();
   private readonly handlers: EventHandlers[] = [];
   private resourceVersion = '';
   private synced = false;
+  private started = false;
   private stopped = false;
   private current: { close(): void } | null = null;
   private readonly syncWaiters: (() => void)[] = [];
@@ -47,7 +49,24 @@ export class Informer {
     this.client = client;
     this.resource = resource;
     this.opts = opts;
-    for (const name of Object.keys(opts.indexers ?? {})) this.indexes.set(name, new Map());
+    this.addIndexers(opts.indexers ?? {});
+  }
+
+  /** Adds indexes (a shared informer gathers those of every reader); a name already taken must mean the same function. */
+  addIndexers(indexers: Record<string, Indexer>): void {
+    for (const [name, fn] of Object.entries(indexers)) {
+      const had = this.indexers.get(name);
+      if (had === fn) continue;
+      if (had) throw new Error(`informer ${this.resource.resource}: index "${name}" is already defined by another function`);
+      this.indexers.set(name, fn);
+      const idx = new Map<string, Set<string>>();
+      this.indexes.set(name, idx);
+      for (const [key, obj] of this.items) for (const v of fn(obj)) {
+        let s = idx.get(v);
+        if (!s) idx.set(v, (s = new Set()));
+        s.add(key);
+      }
+    }
   }
 
   on(h: EventHandlers): void {
@@ -72,10 +91,18 @@ export class Informer {
 
   byIndex(index: string, value: string): any[] {
     const keys = this.indexes.get(index)?.get(value);
-    return keys ? [...keys].map((k) => this.items.get(k)).filter((x) => x !== undefined) : [];
+    const out: any[] = [];
+    if (keys) for (const k of keys) {
+      const obj = this.items.get(k);
+      if (obj !== undefined) out.push(obj);
+    }
+    return out;
   }
 
+  /** Starts listing and watching; later calls (other readers of a shared informer) do nothing. */
   start(): void {
+    if (this.started) return;
+    this.started = true;
     void this.run();
   }
 
@@ -85,10 +112,18 @@ export class Informer {
   }
 
   private index(key: string, obj: any | undefined, old: any | undefined): void {
-    for (const [name, fn] of Object.entries(this.opts.indexers ?? {})) {
+    for (const [name, fn] of this.indexers) {
       const idx = this.indexes.get(name)!;
-      if (old) for (const v of fn(old)) idx.get(v)?.delete(key);
-      if (obj) for (const v of fn(obj)) {
+      const before = old ? fn(old) : [];
+      const after = obj ? fn(obj) : [];
+      // Most updates (status writes) leave every index value as it was.
+      if (before.length === after.length && before.every((v, i) => v === after[i])) continue;
+      for (const v of before) {
+        const s = idx.get(v);
+        s?.delete(key);
+        if (s?.size === 0) idx.delete(v);
+      }
+      for (const v of after) {
         let s = idx.get(v);
         if (!s) idx.set(v, (s = new Set()));
         s.add(key);

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { RESOURCES } from '../api/resources.ts';
 import { Client } from '../client/rest.ts';
 import { loadKubeconfig } from '../client/kubeconfig.ts';
-import { Informer } from '../client/informer.ts';
+import { SharedInformers } from '../client/shared-informers.ts';
 import { Controller } from '../client/controller.ts';
 import { GarbageCollector } from '../controllers/garbagecollector/index.ts';
 import { NamespaceController } from '../controllers/namespace/index.ts';
@@ -89,12 +89,14 @@ export async function runControllerManager(argv: string[]): Promise<number> {
   const clientConfig = loadKubeconfig(values.kubeconfig, 'k8ts-controller-manager');
   const client = new Client(clientConfig);
 
-  const gc = new GarbageCollector({ client, log });
+  // One informer per resource for every controller (as upstream's shared informer factory).
+  const informers = new SharedInformers(client, log);
+  const gc = new GarbageCollector({ client, log, informers });
   const clock = clockFromEnv();
-  const workloads = createWorkloadControllers(client, log, clock);
-  const batch = createBatchControllers(client, log, { clock });
+  const workloads = createWorkloadControllers(client, log, clock, informers);
+  const batch = createBatchControllers(client, log, { clock, informers });
   const autoscaling = createAutoscalingControllers(client, log, {
-    clock, syncPeriodMs: durations['horizontal-pod-autoscaler-sync-period'], downscaleStabilizationMs: durations['horizontal-pod-autoscaler-downscale-stabilization'],
+    clock, informers, syncPeriodMs: durations['horizontal-pod-autoscaler-sync-period'], downscaleStabilizationMs: durations['horizontal-pod-autoscaler-downscale-stabilization'],
     calculator: {
       tolerance, cpuInitializationPeriodMs: durations['horizontal-pod-autoscaler-cpu-initialization-period'],
       delayOfInitialReadinessStatusMs: durations['horizontal-pod-autoscaler-initial-readiness-delay'],
@@ -108,9 +110,9 @@ export async function runControllerManager(argv: string[]): Promise<number> {
     rootCA: clientConfig.caPem,
     allocateNodeCIDRs, clusterCIDR: values['cluster-cidr'], nodeCIDRMaskSize: ints['node-cidr-mask-size'],
     terminatedPodGCThreshold: ints['terminated-pod-gc-threshold'], podGCPeriodMs: durations['pod-gc-period'], podGCQuarantineMs: durations['pod-gc-quarantine'],
-    mirroringMaxEndpointsPerSubset: ints['mirroring-max-endpoints-per-subset'],
+    mirroringMaxEndpointsPerSubset: ints['mirroring-max-endpoints-per-subset'], informers,
   });
-  const namespaces = new Informer(client, RESOURCES.find((r) => r.group === '' && r.resource === 'namespaces')!, { log });
+  const namespaces = informers.informer(RESOURCES.find((r) => r.group === '' && r.resource === 'namespaces')!);
   const nsController = new Controller(new NamespaceController({ client, namespaces }), { workers: 2, log }).watch(namespaces);
   const startControllers = async () => {
     namespaces.start();

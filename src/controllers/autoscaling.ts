@@ -5,7 +5,8 @@
 // upstream's pace.
 import { RESOURCES } from '../api/resources.ts';
 import type { Client } from '../client/rest.ts';
-import { Informer, byNamespace, keyOf } from '../client/informer.ts';
+import { byNamespace, keyOf } from '../client/informer.ts';
+import { SharedInformers } from '../client/shared-informers.ts';
 import { Controller, runGroup } from '../client/controller.ts';
 import { createRecorder } from '../client/events.ts';
 import type { Clock } from '../client/clock.ts';
@@ -20,13 +21,16 @@ export interface AutoscalingOptions {
   syncPeriodMs?: number;
   downscaleStabilizationMs?: number;
   calculator?: Partial<CalculatorConfig>;
+  /** The process's shared informers (a private set when absent). */
+  informers?: SharedInformers;
 }
 
 export function createAutoscalingControllers(client: Client, log: (m: string, f?: Record<string, unknown>) => void, opts: AutoscalingOptions = {}) {
   const clock = opts.clock;
+  const shared = opts.informers ?? new SharedInformers(client, log);
   const now = clock ? () => clock.now() : undefined;
-  const hpas = new Informer(client, HPAS, { log });
-  const pods = new Informer(client, PODS, { indexers: { namespace: byNamespace }, log });
+  const hpas = shared.informer(HPAS);
+  const pods = shared.informer(PODS, { indexers: { namespace: byNamespace } });
   const reconciler = new HorizontalController({
     client, hpas, pods, metrics: apiMetricsSource(client), recorder: createRecorder(client, 'horizontal-pod-autoscaler', { log, now }),
     now, syncPeriodMs: opts.syncPeriodMs, downscaleStabilizationMs: opts.downscaleStabilizationMs, calculator: opts.calculator, log,

@@ -4,7 +4,8 @@
 // run in seconds.
 import { RESOURCES } from '../api/resources.ts';
 import type { Client } from '../client/rest.ts';
-import { Informer, byNamespace, byOwnerUid } from '../client/informer.ts';
+import { byNamespace, byOwnerUid } from '../client/informer.ts';
+import { SharedInformers } from '../client/shared-informers.ts';
 import { Controller, runGroup } from '../client/controller.ts';
 import { createRecorder } from '../client/events.ts';
 import { JobController } from './job/index.ts';
@@ -17,6 +18,8 @@ const find = (group: string, resource: string) => RESOURCES.find((r) => r.group 
 export interface BatchOptions {
   backoffBaseMs?: number;
   clock?: Clock;
+  /** The process's shared informers (a private set when absent). */
+  informers?: SharedInformers;
 }
 
 function envBackoff(): number | undefined {
@@ -26,11 +29,12 @@ function envBackoff(): number | undefined {
 
 export function createBatchControllers(client: Client, log: (m: string, f?: Record<string, unknown>) => void, opts: BatchOptions = {}) {
   const clock = opts.clock;
+  const shared = opts.informers ?? new SharedInformers(client, log);
   const now = clock ? () => clock.now() : undefined;
   const indexers = { namespace: byNamespace, owner: byOwnerUid };
-  const pods = new Informer(client, find('', 'pods'), { indexers, log });
-  const jobs = new Informer(client, find('batch', 'jobs'), { indexers, log });
-  const cronJobs = new Informer(client, find('batch', 'cronjobs'), { indexers, log });
+  const pods = shared.informer(find('', 'pods'), { indexers });
+  const jobs = shared.informer(find('batch', 'jobs'), { indexers });
+  const cronJobs = shared.informer(find('batch', 'cronjobs'), { indexers });
   const informers = [pods, jobs, cronJobs];
 
   const jobReconciler = new JobController({ client, jobs, pods, recorder: createRecorder(client, 'job-controller', { log }), now, backoffBaseMs: opts.backoffBaseMs ?? envBackoff() });

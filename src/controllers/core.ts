@@ -4,11 +4,13 @@
 // is listed and watched once however many of them read it.
 import { RESOURCES } from '../api/resources.ts';
 import type { Client } from '../client/rest.ts';
-import { Informer, byNamespace, byNodeName, keyOf } from '../client/informer.ts';
+import { byNamespace, byNodeName, keyOf } from '../client/informer.ts';
+import { SharedInformers } from '../client/shared-informers.ts';
 import { Controller, runGroup } from '../client/controller.ts';
 import { createRecorder } from '../client/events.ts';
 import { ServiceAccountController } from './serviceaccount/index.ts';
 import { EndpointsController } from './endpoints/index.ts';
+import { byLabelPair, bySelectorPair } from './endpoints/podutil.ts';
 import { EndpointSliceController, byManagedService, ZONE_LABEL } from './endpointslice/index.ts';
 import { NodeLifecycleController } from './nodelifecycle/index.ts';
 import { NoScheduleTaints } from './nodelifecycle/noschedule.ts';
@@ -58,19 +60,22 @@ export interface CoreControllerOptions {
   podGCQuarantineMs?: number;
   /** --concurrent-endpoint-syncs / --concurrent-service-endpoint-syncs / --concurrent-serviceaccount-token-syncs (5 each). */
   workers?: number;
+  /** The process's shared informers (a private set when absent). */
+  informers?: SharedInformers;
 }
 
 export function createCoreControllers(client: Client, log: (m: string, f?: Record<string, unknown>) => void, opts: CoreControllerOptions = {}) {
   const workers = opts.workers ?? 5;
-  const namespaces = new Informer(client, find('', 'namespaces'), { log });
-  const serviceAccounts = new Informer(client, find('', 'serviceaccounts'), { log });
-  const services = new Informer(client, find('', 'services'), { indexers: { namespace: byNamespace }, log });
-  const pods = new Informer(client, find('', 'pods'), { indexers: { namespace: byNamespace, node: byNodeName }, log });
-  const endpoints = new Informer(client, find('', 'endpoints'), { log });
-  const slices = new Informer(client, find('discovery.k8s.io', 'endpointslices'), { indexers: { service: byManagedService, mirrored: byMirroredEndpoints }, log });
-  const nodes = new Informer(client, find('', 'nodes'), { log });
-  const leases = new Informer(client, find('coordination.k8s.io', 'leases'), { namespace: 'kube-node-lease', log });
-  const rootCAConfigMaps = new Informer(client, find('', 'configmaps'), { fieldSelector: `metadata.name=${ROOT_CA_CONFIG_MAP}`, log });
+  const shared = opts.informers ?? new SharedInformers(client, log);
+  const namespaces = shared.informer(find('', 'namespaces'));
+  const serviceAccounts = shared.informer(find('', 'serviceaccounts'));
+  const services = shared.informer(find('', 'services'), { indexers: { namespace: byNamespace, selector: bySelectorPair } });
+  const pods = shared.informer(find('', 'pods'), { indexers: { namespace: byNamespace, node: byNodeName, label: byLabelPair } });
+  const endpoints = shared.informer(find('', 'endpoints'));
+  const slices = shared.informer(find('discovery.k8s.io', 'endpointslices'), { indexers: { service: byManagedService, mirrored: byMirroredEndpoints } });
+  const nodes = shared.informer(find('', 'nodes'));
+  const leases = shared.informer(find('coordination.k8s.io', 'leases'), { namespace: 'kube-node-lease' });
+  const rootCAConfigMaps = shared.informer(find('', 'configmaps'), { fieldSelector: `metadata.name=${ROOT_CA_CONFIG_MAP}` });
   const informers = [namespaces, serviceAccounts, services, pods, endpoints, slices, nodes, leases, ...(opts.rootCA ? [rootCAConfigMaps] : [])];
 
   const saReconciler = new ServiceAccountController({ client, namespaces, serviceAccounts });
@@ -114,7 +119,7 @@ export function createCoreControllers(client: Client, log: (m: string, f?: Recor
     client, pods, nodes, log, terminatedPodThreshold: opts.terminatedPodGCThreshold, gcCheckPeriodMs: opts.podGCPeriodMs, quarantineMs: opts.podGCQuarantineMs,
   });
 
-  const disruption = createDisruptionController(client, pods, log, workers);
+  const disruption = createDisruptionController(client, pods, log, workers, shared);
   informers.push(...disruption.informers);
   extra.push(disruption.controller);
   extraNames.push('disruption');
@@ -155,12 +160,12 @@ export function createCoreControllers(client: Client, log: (m: string, f?: Recor
   const eviction = new TaintEvictionController({ client, nodes, pods, recorder: createRecorder(client, 'taint-eviction-controller', { log }), log });
   eviction.register();
 
-  const quota = createResourceQuotaController(client, pods, log, workers);
+  const quota = createResourceQuotaController(client, pods, log, workers, undefined, shared);
   informers.push(quota.informer);
   extra.push(quota.controller);
   extraNames.push('resourcequota');
 
-  const localPath = createLocalPathProvisioner(client, nodes, log);
+  const localPath = createLocalPathProvisioner(client, nodes, log, shared);
   informers.push(...localPath.informers);
   extra.push(...localPath.controllers);
   extraNames.push('local-path-provisioner');

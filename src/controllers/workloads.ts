@@ -3,29 +3,32 @@
 // watched once however many controllers read it.
 import { RESOURCES } from '../api/resources.ts';
 import type { Client } from '../client/rest.ts';
-import { Informer, byNamespace, byOwnerUid } from '../client/informer.ts';
+import { byNamespace, byOwnerUid } from '../client/informer.ts';
+import { SharedInformers } from '../client/shared-informers.ts';
 import { Controller, runGroup } from '../client/controller.ts';
 import { createRecorder } from '../client/events.ts';
 import { ReplicaSetController } from './replicaset/index.ts';
 import { DeploymentController } from './deployment/index.ts';
 import { StatefulSetController } from './statefulset/index.ts';
 import { DaemonSetController } from './daemonset/index.ts';
+import { byOrphanNamespace } from './util/pods.ts';
 import { systemClock } from '../client/clock.ts';
 import type { Clock } from '../client/clock.ts';
 
 const find = (group: string, resource: string) => RESOURCES.find((r) => r.group === group && r.resource === resource)!;
 
-export function createWorkloadControllers(client: Client, log: (m: string, f?: Record<string, unknown>) => void, clock: Clock = systemClock) {
+export function createWorkloadControllers(client: Client, log: (m: string, f?: Record<string, unknown>) => void, clock: Clock = systemClock,
+  shared = new SharedInformers(client, log)) {
   const indexers = { namespace: byNamespace, owner: byOwnerUid };
-  const pods = new Informer(client, find('', 'pods'), { indexers, log });
-  const replicaSets = new Informer(client, find('apps', 'replicasets'), { indexers, log });
-  const rcs = new Informer(client, find('', 'replicationcontrollers'), { indexers, log });
-  const deployments = new Informer(client, find('apps', 'deployments'), { indexers, log });
+  const pods = shared.informer(find('', 'pods'), { indexers: { ...indexers, orphan: byOrphanNamespace } });
+  const replicaSets = shared.informer(find('apps', 'replicasets'), { indexers });
+  const rcs = shared.informer(find('', 'replicationcontrollers'), { indexers });
+  const deployments = shared.informer(find('apps', 'deployments'), { indexers });
   const informers = [pods, replicaSets, rcs, deployments];
   // StatefulSets: claims and controller revisions are read from caches too.
-  const statefulSets = new Informer(client, find('apps', 'statefulsets'), { indexers, log });
-  const pvcs = new Informer(client, find('', 'persistentvolumeclaims'), { indexers, log });
-  const controllerRevisions = new Informer(client, find('apps', 'controllerrevisions'), { indexers, log });
+  const statefulSets = shared.informer(find('apps', 'statefulsets'), { indexers });
+  const pvcs = shared.informer(find('', 'persistentvolumeclaims'), { indexers });
+  const controllerRevisions = shared.informer(find('apps', 'controllerrevisions'), { indexers });
   informers.push(statefulSets, pvcs, controllerRevisions);
 
   const rsReconciler = new ReplicaSetController({ client, resource: find('apps', 'replicasets'), owners: replicaSets, pods, recorder: createRecorder(client, 'replicaset-controller', { log }) });
@@ -62,8 +65,8 @@ export function createWorkloadControllers(client: Client, log: (m: string, f?: R
   });
 
   // DaemonSets: placement reads nodes; revisions are shared with StatefulSets.
-  const daemonSets = new Informer(client, find('apps', 'daemonsets'), { indexers, log });
-  const nodes = new Informer(client, find('', 'nodes'), { log });
+  const daemonSets = shared.informer(find('apps', 'daemonsets'), { indexers });
+  const nodes = shared.informer(find('', 'nodes'));
   informers.push(daemonSets, nodes);
   stsController.resyncOnJump(clock, statefulSets);
   const dsReconciler = new DaemonSetController({

@@ -5,7 +5,9 @@
 // status.disruptedPods until the pod goes or the 2 min timeout passes.
 import { RESOURCES } from '../../api/resources.ts';
 import type { Client } from '../../client/rest.ts';
-import { Informer, byNamespace, keyOf } from '../../client/informer.ts';
+import { byNamespace, keyOf } from '../../client/informer.ts';
+import type { Informer } from '../../client/informer.ts';
+import { SharedInformers } from '../../client/shared-informers.ts';
 import { Controller } from '../../client/controller.ts';
 import type { Reconciler, Result } from '../../client/controller.ts';
 import { computeStatus, pdbSelects } from './status.ts';
@@ -70,13 +72,13 @@ function normal(s: any): any {
 }
 
 /** Builds the controller on the shared pod informer plus its own informers (the caller starts those before the controller). */
-export function createDisruptionController(client: Client, pods: Informer, log: (m: string, f?: Record<string, unknown>) => void, workers = 5) {
-  const ns = { indexers: { namespace: byNamespace }, log };
-  const pdbs = new Informer(client, PDBS, ns);
-  const rs = new Informer(client, find('apps', 'replicasets'), { log });
-  const deps = new Informer(client, find('apps', 'deployments'), { log });
-  const sts = new Informer(client, find('apps', 'statefulsets'), { log });
-  const rcs = new Informer(client, find('', 'replicationcontrollers'), { log });
+export function createDisruptionController(client: Client, pods: Informer, log: (m: string, f?: Record<string, unknown>) => void, workers = 5,
+  shared = new SharedInformers(client, log)) {
+  const pdbs = shared.informer(PDBS, { indexers: { namespace: byNamespace } });
+  const rs = shared.informer(find('apps', 'replicasets'));
+  const deps = shared.informer(find('apps', 'deployments'));
+  const sts = shared.informer(find('apps', 'statefulsets'));
+  const rcs = shared.informer(find('', 'replicationcontrollers'));
   const rec = new DisruptionController({
     client, pdbs, pods,
     owners: { replicaSet: (k) => rs.get(k), deployment: (k) => deps.get(k), statefulSet: (k) => sts.get(k), replicationController: (k) => rcs.get(k) },

@@ -10,15 +10,15 @@ import type { Reconciler, Result } from '../../client/controller.ts';
 import { isDeepStrictEqual } from 'node:util';
 import { computeSubsets, countAddresses, truncateSubsets, MAX_CAPACITY, OVER_CAPACITY_ANNOTATION } from './subsets.ts';
 import { TriggerTimeTracker, TRIGGER_TIME_ANNOTATION } from './trigger-time.ts';
-import { isHeadless, rfc3339Nano, serviceSelector } from './podutil.ts';
+import { isHeadless, rfc3339Nano, selectedPods, serviceSelector, servicesSelecting } from './podutil.ts';
 
 const ENDPOINTS = RESOURCES.find((r) => r.group === '' && r.resource === 'endpoints')!;
 export const HEADLESS_LABEL = 'service.kubernetes.io/headless';
 
 export interface EndpointsControllerConfig {
   client: Client;
-  services: Informer; // with a byNamespace index
-  pods: Informer; // with a byNamespace index
+  services: Informer; // with a `selector` index (bySelectorPair)
+  pods: Informer; // with a `label` index (byLabelPair)
   endpoints: Informer;
 }
 
@@ -43,13 +43,7 @@ export class EndpointsController implements Reconciler {
 
   /** Service keys a pod change concerns: every Service in its namespace whose selector matches the old or new labels. */
   servicesForPod(pod: any, old?: any): string[] {
-    const ns = pod.metadata.namespace;
-    const keys: string[] = [];
-    for (const svc of this.cfg.services.byIndex('namespace', ns)) {
-      const m = serviceSelector(svc);
-      if (m && (m(pod.metadata.labels ?? {}) || (old && m(old.metadata.labels ?? {})))) keys.push(`${ns}/${svc.metadata.name}`);
-    }
-    return keys;
+    return servicesSelecting(this.cfg.services, pod, old);
   }
 
   async reconcile(key: string): Promise<Result> {
@@ -62,8 +56,8 @@ export class EndpointsController implements Reconciler {
       return;
     }
     if (!serviceSelector(svc)) return;
-    const pods = this.cfg.pods.byIndex('namespace', ns);
-    const trigger = this.triggers.compute(svc, pods.filter((p) => serviceSelector(svc)!(p.metadata.labels ?? {})));
+    const pods = selectedPods(this.cfg.pods, svc);
+    const trigger = this.triggers.compute(svc, pods);
     let subsets = computeSubsets(svc, pods);
     const over = countAddresses(subsets) > MAX_CAPACITY;
     if (over) subsets = truncateSubsets(subsets);

@@ -3,16 +3,70 @@
 // which of them belong in its endpoints, which IP of a family a pod has, and
 // which container port a service port's targetPort names.
 import { isPodReady } from '../util/pods.ts';
+import type { Indexer } from '../../client/informer.ts';
 
 export { isPodReady };
 
+type Matcher = (labels: Record<string, string>) => boolean;
+// Cached objects are replaced, never changed, on update: a Service object's matcher can be reused.
+const matchers = new WeakMap<object, Matcher | null>();
+
 /** A Service's selector as a label predicate; null when it has none (no managed endpoints). */
-export function serviceSelector(svc: any): ((labels: Record<string, string>) => boolean) | null {
+export function serviceSelector(svc: any): Matcher | null {
+  if (svc && typeof svc === 'object' && matchers.has(svc)) return matchers.get(svc)!;
   const sel = svc?.spec?.selector;
+  let m: Matcher | null = null;
   // Go drops an empty map on the wire, so {} and a missing selector are the same thing.
-  if (!sel || typeof sel !== 'object' || Object.keys(sel).length === 0) return null;
-  const entries = Object.entries(sel as Record<string, string>);
-  return (labels) => entries.every(([k, v]) => labels?.[k] === v);
+  if (sel && typeof sel === 'object' && Object.keys(sel).length > 0) {
+    const entries = Object.entries(sel as Record<string, string>);
+    m = (labels) => entries.every(([k, v]) => labels?.[k] === v);
+  }
+  if (svc && typeof svc === 'object') matchers.set(svc, m);
+  return m;
+}
+
+const pairKey = (namespace: string, k: string, v: string) => `${namespace}\u0000${k}\u0000${v}`;
+
+/** Index of pods by each of their labels (namespace, key and value), so a Service finds its pods without scanning its namespace. */
+export const byLabelPair: Indexer = (o) => {
+  const ns = o?.metadata?.namespace ?? '';
+  return Object.entries(o?.metadata?.labels ?? {}).map(([k, v]) => pairKey(ns, k, String(v)));
+};
+
+/**
+ * Index of Services by the first pair of their selector: every pod a Service
+ * selects carries that label, so a pod's own labels name the only Services
+ * that can select it.
+ */
+export const bySelectorPair: Indexer = (svc) => {
+  const sel = svc?.spec?.selector;
+  if (!sel || typeof sel !== 'object') return [];
+  const first = Object.entries(sel as Record<string, string>)[0];
+  return first ? [pairKey(svc.metadata?.namespace ?? '', first[0], String(first[1]))] : [];
+};
+
+/** Keys of the Services (from a cache with a `selector` index of bySelectorPair) that select the pod, or its old version. */
+export function servicesSelecting(services: { byIndex(index: string, value: string): any[] }, pod: any, old?: any): string[] {
+  const ns = pod.metadata.namespace;
+  const keys = new Set<string>();
+  for (const p of old ? [pod, old] : [pod]) {
+    const labels = p.metadata.labels ?? {};
+    for (const [k, v] of Object.entries(labels)) {
+      for (const svc of services.byIndex('selector', pairKey(ns, k, String(v)))) {
+        if (serviceSelector(svc)?.(labels)) keys.add(`${ns}/${svc.metadata.name}`);
+      }
+    }
+  }
+  return [...keys];
+}
+
+/** The pods a Service selects, from a pod cache with a `label` index of byLabelPair (the same pods, in the same order, as filtering its namespace). */
+export function selectedPods(pods: { byIndex(index: string, value: string): any[] }, svc: any): any[] {
+  const matches = serviceSelector(svc);
+  const sel = svc?.spec?.selector;
+  if (!matches) return [];
+  const [k, v] = Object.entries(sel as Record<string, string>)[0]!;
+  return pods.byIndex('label', pairKey(svc.metadata.namespace, k, String(v))).filter((p) => matches(p.metadata.labels ?? {}));
 }
 
 /** ShouldPodBeInEndpoints: has an IP, is not terminating (unless included), and can still run. */

@@ -8,7 +8,7 @@ import { RESOURCES } from '../../api/resources.ts';
 import type { Client } from '../../client/rest.ts';
 import type { Informer } from '../../client/informer.ts';
 import type { Reconciler, Result } from '../../client/controller.ts';
-import { addressTypesOf, findPort, hostnameFor, isHeadless, isPodReady, podIPsOf, rfc3339Nano, serviceSelector, shouldPodBeInEndpoints } from '../endpoints/podutil.ts';
+import { addressTypesOf, findPort, hostnameFor, isHeadless, isPodReady, podIPsOf, rfc3339Nano, selectedPods, serviceSelector, servicesSelecting, shouldPodBeInEndpoints } from '../endpoints/podutil.ts';
 import type { AddressType } from '../endpoints/podutil.ts';
 import { labelsForService } from '../endpoints/index.ts';
 import { TriggerTimeTracker, TRIGGER_TIME_ANNOTATION } from '../endpoints/trigger-time.ts';
@@ -29,8 +29,8 @@ export const byManagedService = (o: any): string[] => {
 
 export interface EndpointSliceControllerConfig {
   client: Client;
-  services: Informer; // byNamespace index
-  pods: Informer; // byNamespace index
+  services: Informer; // with a `selector` index (bySelectorPair)
+  pods: Informer; // with a `label` index (byLabelPair)
   nodes: Informer;
   slices: Informer; // with a `service` index (byManagedService)
   maxEndpointsPerSlice?: number; // 100, as --max-endpoints-per-slice
@@ -108,11 +108,7 @@ export class EndpointSliceController implements Reconciler {
   }
 
   servicesForPod(pod: any, old?: any): string[] {
-    const ns = pod.metadata.namespace;
-    return this.cfg.services.byIndex('namespace', ns).filter((svc) => {
-      const m = serviceSelector(svc);
-      return m && (m(pod.metadata.labels ?? {}) || (old && m(old.metadata.labels ?? {})));
-    }).map((svc) => `${ns}/${svc.metadata.name}`);
+    return servicesSelecting(this.cfg.services, pod, old);
   }
 
   private cacheIsStale(key: string, slices: any[]): boolean {
@@ -150,9 +146,9 @@ export class EndpointSliceController implements Reconciler {
     const ns = svc.metadata.namespace;
     const existing = this.cfg.slices.byIndex('service', key);
     if (this.cacheIsStale(key, existing)) return { requeueAfterMs: 100 };
-    const pods = this.cfg.pods.byIndex('namespace', ns);
-    const matches = serviceSelector(svc)!;
-    const trigger = this.triggers.compute(svc, pods.filter((p) => matches(p.metadata.labels ?? {})));
+    // Selected first, so that desiredGroups sorts the Service's pods, not its namespace's.
+    const pods = selectedPods(this.cfg.pods, svc);
+    const trigger = this.triggers.compute(svc, pods);
     const labels = sliceLabels(svc);
     const owner = { apiVersion: 'v1', kind: 'Service', name: svc.metadata.name, uid: svc.metadata.uid, controller: true, blockOwnerDeletion: true };
     const types = addressTypesOf(svc);

@@ -10,25 +10,42 @@
 import type { ResourceInfo } from '../../api/resources.ts';
 import { RESOURCES, apiVersionOf } from '../../api/resources.ts';
 import type { Client } from '../../client/rest.ts';
-import { Informer, keyOf } from '../../client/informer.ts';
+import { keyOf } from '../../client/informer.ts';
+import type { Informer } from '../../client/informer.ts';
+import { SharedInformers } from '../../client/shared-informers.ts';
 import type { Reconciler, Result } from '../../client/controller.ts';
 import { Controller } from '../../client/controller.ts';
 
 export interface GarbageCollectorConfig {
   client: Client;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
+  /** The process's shared informers (a private set when absent). */
+  informers?: SharedInformers;
 }
 
-/** Resources the collector follows: every stored, listable one. */
+/** Upstream's DefaultIgnoredResources: Events are never collected (nor watched: they are the busiest kind). */
+const IGNORED = new Set(['/events', 'events.k8s.io/events']);
+
+/** Resources the collector follows: every stored, listable one but the ignored. */
 export function collectedResources(): ResourceInfo[] {
   const seen = new Set<string>();
   return RESOURCES.filter((r) => {
     if (r.virtual || !r.verbs.includes('watch') || r.storageVersion) return false;
     const id = `${r.group}/${r.resource}`;
+    if (IGNORED.has(id)) return false;
     if (seen.has(id)) return false;
     seen.add(id);
     return true;
   });
+}
+
+/** Whether an update can change what the collector decides: owners, uid, or deletion state. */
+export function gcRelevantChange(old: any, obj: any): boolean {
+  const a = old.metadata;
+  const b = obj.metadata;
+  return a.uid !== b.uid || a.deletionTimestamp !== b.deletionTimestamp
+    || JSON.stringify(a.ownerReferences ?? []) !== JSON.stringify(b.ownerReferences ?? [])
+    || JSON.stringify(a.finalizers ?? []) !== JSON.stringify(b.finalizers ?? []);
 }
 
 const isGone = (err: unknown) => (err as any)?.status?.code === 404 || (err as any)?.status?.code === 409;
@@ -47,8 +64,9 @@ export class GarbageCollector implements Reconciler {
     this.client = config.client;
     this.log = config.log ?? (() => {});
     this.controller = new Controller(this, { workers: 4, log: this.log });
+    const shared = config.informers ?? new SharedInformers(this.client, this.log);
     for (const r of collectedResources()) {
-      const inf = new Informer(this.client, r, { log: this.log });
+      const inf = shared.informer(r);
       const id = `${r.group}/${r.resource}`;
       this.informers.set(id, inf);
       const qkey = (o: any) => `${id}|${keyOf(o)}`;
@@ -61,6 +79,9 @@ export class GarbageCollector implements Reconciler {
   }
 
   private track(key: string, obj: any, old: any | undefined): void {
+    // Only owner references and the deletion state matter here (as upstream's
+    // graph builder): a status write, the bulk of all updates, changes neither.
+    if (old && !gcRelevantChange(old, obj)) return;
     if (old) for (const ref of old.metadata.ownerReferences ?? []) this.dependents.get(ref.uid)?.delete(key);
     for (const ref of obj.metadata.ownerReferences ?? []) {
       let s = this.dependents.get(ref.uid);

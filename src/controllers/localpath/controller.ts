@@ -3,15 +3,18 @@
 // change, or a PV naming it, provisions or binds; a claim's deletion
 // reclaims its volume.
 import type { Client } from '../../client/rest.ts';
-import { Informer, keyOf } from '../../client/informer.ts';
+import { keyOf } from '../../client/informer.ts';
+import type { Informer } from '../../client/informer.ts';
+import { SharedInformers } from '../../client/shared-informers.ts';
 import { Controller } from '../../client/controller.ts';
 import { createRecorder } from '../../client/events.ts';
 import { LocalPathProvisioner, LocalPathReclaimer, PVCS, PVS, STORAGE_CLASSES, PROVISIONER, STORAGE_DIR_ANNOTATION, byClaim } from './index.ts';
 
-export function createLocalPathProvisioner(client: Client, nodes: Informer, log: (m: string, f?: Record<string, unknown>) => void, workers = 2, defaultStorageDir?: string) {
-  const claims = new Informer(client, PVCS, { log });
-  const volumes = new Informer(client, PVS, { indexers: { claim: byClaim }, log });
-  const classes = new Informer(client, STORAGE_CLASSES, { log });
+export function createLocalPathProvisioner(client: Client, nodes: Informer, log: (m: string, f?: Record<string, unknown>) => void, shared = new SharedInformers(client, log),
+  workers = 2, defaultStorageDir?: string) {
+  const claims = shared.informer(PVCS);
+  const volumes = shared.informer(PVS, { indexers: { claim: byClaim } });
+  const classes = shared.informer(STORAGE_CLASSES);
   const cfg = { client, claims, volumes, classes, nodes, recorder: createRecorder(client, PROVISIONER, { log }), defaultStorageDir, log };
   const provisioner = new Controller(new LocalPathProvisioner(cfg), { workers, log }).watch(claims);
   const reclaimer = new Controller(new LocalPathReclaimer(cfg), { workers, log }).watch(volumes);

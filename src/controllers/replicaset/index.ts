@@ -11,7 +11,7 @@ import { keyOf } from '../../client/informer.ts';
 import type { Reconciler, Result } from '../../client/controller.ts';
 import type { Recorder } from '../../client/events.ts';
 import { Expectations } from '../util/expectations.ts';
-import { controllerRef, isPodActive, isPodAvailable, isPodReady, newControllerRef, rankForDeletion } from '../util/pods.ts';
+import { controllerRef, isPodActive, isPodAvailable, isPodReady, newControllerRef, podsForOwner, rankForDeletion } from '../util/pods.ts';
 import { selectorMatcher } from '../util/selector.ts';
 import { isDeepStrictEqual } from 'node:util';
 
@@ -23,7 +23,7 @@ export interface ReplicaSetControllerConfig {
   client: Client;
   resource: ResourceInfo; // replicasets or replicationcontrollers
   owners: Informer;
-  pods: Informer; // with a byNamespace index
+  pods: Informer; // with `owner` (byOwnerUid) and `orphan` (byOrphanNamespace) indexes
   recorder: Recorder;
   now?: () => Date;
 }
@@ -74,7 +74,7 @@ export class ReplicaSetController implements Reconciler {
     const matches = selectorMatcher(rs.spec?.selector, resource.kind);
     const uid = rs.metadata.uid;
     const owned: any[] = [];
-    for (const pod of this.cfg.pods.byIndex('namespace', ns)) {
+    for (const pod of podsForOwner(this.cfg.pods, ns, uid)) {
       if (!isPodActive(pod) && pod.metadata.deletionTimestamp) continue;
       const ref = controllerRef(pod);
       const labels = pod.metadata.labels ?? {};
@@ -133,7 +133,8 @@ export class ReplicaSetController implements Reconciler {
           generateName: `${rs.metadata.name}-`, labels: { ...(tmpl.metadata?.labels ?? {}) },
           ...(tmpl.metadata?.annotations ? { annotations: { ...tmpl.metadata.annotations } } : {}), ownerReferences: [ref],
         },
-        spec: structuredClone(tmpl.spec ?? {}),
+        // Only serialized, never changed: the cached template can be sent as it is.
+        spec: tmpl.spec ?? {},
       })));
       remaining -= n;
       const failed = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];

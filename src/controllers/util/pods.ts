@@ -1,6 +1,7 @@
 // Pod facts the workload controllers share: readiness, availability,
 // controller references, and upstream's ranking of which pods to delete
 // first when scaling down.
+import type { Indexer } from '../../client/informer.ts';
 
 export function isPodActive(pod: any): boolean {
   const phase = pod?.status?.phase;
@@ -26,6 +27,22 @@ export function isPodAvailable(pod: any, minReadySeconds: number, now: Date): bo
 
 export function controllerRef(obj: any): any | undefined {
   return (obj?.metadata?.ownerReferences ?? []).find((r: any) => r.controller === true);
+}
+
+/** Index of the pods no controller owns, by namespace: the ones a controller may adopt. */
+export const byOrphanNamespace: Indexer = (o) => (controllerRef(o) ? [] : [o?.metadata?.namespace ?? '']);
+
+/**
+ * The pods a controller has to consider, as upstream's FilterPodsByOwner:
+ * those that reference it (an `owner` index of byOwnerUid) and the orphans
+ * of its namespace (an `orphan` index of byOrphanNamespace); not every pod of
+ * the namespace.
+ */
+export function podsForOwner(pods: { byIndex(index: string, value: string): any[] }, namespace: string, uid: string): any[] {
+  const out = pods.byIndex('owner', uid).filter((p) => p.metadata.namespace === namespace);
+  const seen = new Set(out);
+  for (const p of pods.byIndex('orphan', namespace)) if (!seen.has(p)) out.push(p);
+  return out;
 }
 
 export function newControllerRef(owner: any, apiVersion: string, kind: string): any {
