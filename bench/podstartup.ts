@@ -6,6 +6,12 @@
 // containerd is the floor. Each pod's time is split with the watch (when it
 // was bound) and CRI's own timestamps (sandbox and container creation,
 // container start), and the RSS of the kubelet and containerd is sampled.
+// The kubelet's own steps (pod seen, volumes ready, RunPodSandbox called and
+// returned, container prepared, created, started, Running status posted) and
+// its event-loop delay come from its trace (K8TS_KUBELET_TRACE, see
+// src/kubelet/trace.ts); the CPU each component spends per pod of a batch
+// from /proc (containerd's includes the CNI plugins it ran, the shims' the
+// runc calls they made).
 //
 //   flock /tmp/k8ts-node-e2e.lock node --no-warnings=ExperimentalWarning bench/podstartup.ts [--singles 15] [--batches 3] [--batch-size 30]
 import { parseArgs } from 'node:util';
@@ -20,6 +26,9 @@ import { RESOURCES } from '../src/api/resources.ts';
 import { CriClient } from '../src/kubelet/cri/client.ts';
 import { BUSYBOX_IMAGE } from '../src/kubelet/containerd/oci.ts';
 import { freePort, killGroup, K8TS } from '../test/support/cluster.ts';
+import { cpuMs, readTrace, shimCpuMs, stepTimes } from './podstartup-trace.ts';
+import { STEPS } from './podstartup-trace.ts';
+import type { Trace } from './podstartup-trace.ts';
 
 const run = promisify(execFile);
 const PODS = RESOURCES.find((x) => x.group === '' && x.resource === 'pods')!;
@@ -61,13 +70,14 @@ function findProcess(words: string[]): number | undefined {
 interface CriTiming { sandbox: number; container: number; total: number }
 const criSummary = (xs: CriTiming[]) => ({ total: summary(xs.map((x) => x.total)), sandbox: summary(xs.map((x) => x.sandbox)), container: summary(xs.map((x) => x.container)) });
 
-interface PodTiming { total: number; bound: number; sandbox: number; container: number; started: number; reported: number }
+interface PodTiming { total: number; bound: number; sandbox: number; container: number; started: number; reported: number; steps: Record<string, number> }
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'k8ts-ps-'));
   const port = await freePort();
+  const tracePath = join(dir, 'kubelet-trace.jsonl');
   const server = spawn(K8TS, ['server', '--data-dir', dir, '--https-listen-port', String(port), '--bind-address', '127.0.0.1',
-    '--node-name', NODE, '--cluster-cidr', '10.196.0.0/16'], { stdio: 'ignore', detached: true, env: { ...process.env, K8TS_LOG: 'quiet' } });
+    '--node-name', NODE, '--cluster-cidr', '10.196.0.0/16'], { stdio: 'ignore', detached: true, env: { ...process.env, K8TS_LOG: 'quiet', K8TS_KUBELET_TRACE: tracePath } });
   const cdDir = join(dir, 'agent', 'containerd');
   const socket = join(cdDir, 'containerd.sock');
   let client: Client | undefined;
@@ -91,6 +101,13 @@ async function main(): Promise<void> {
     }
     cri = new CriClient(`unix://${socket}`);
     const pids = { kubelet: findProcess(['kubelet', NODE]), containerd: findProcess(['containerd', join(cdDir, 'config.toml')]) };
+    const cpuPids: Record<string, number | undefined> = {
+      apiserver: server.pid, scheduler: findProcess(['scheduler.kubeconfig', dir]), 'controller-manager': findProcess(['controller-manager.kubeconfig', dir]), ...pids,
+    };
+    const cpuNow = () => Object.fromEntries(Object.entries(cpuPids).map(([k, pid]) => [k, pid ? cpuMs(pid) : NaN]));
+    /** CPU ms per pod of each batch, per component. */
+    const batchCpu: Record<string, number>[] = [];
+    let eldMax = 0;
     const peak: Record<string, number> = { kubelet: 0, containerd: 0 };
     sampler = setInterval(() => {
       for (const [k, pid] of Object.entries(pids)) if (pid) try { peak[k] = Math.max(peak[k], rssMiB(pid)); } catch { /* gone */ }
@@ -117,11 +134,21 @@ async function main(): Promise<void> {
     const startPods = async (names: string[]): Promise<PodTiming[]> => {
       const created = new Map<string, number>();
       const running = names.map((n) => new Promise<void>((r) => waiters.set(n, r)));
+      const cpu0 = cpuNow();
+      const t0 = Date.now();
       await Promise.all(names.map(async (name) => {
         created.set(name, Date.now());
         await client!.create(PODS, 'default', { metadata: { name }, spec });
       }));
       await Promise.race([Promise.all(running), sleep(120_000).then(() => { throw new Error('pods not Running in 120 s'); })]);
+      const cpu1 = cpuNow();
+      const shims = shimCpuMs(socket);
+      if (names.length > 1) {
+        batchCpu.push(Object.fromEntries([...Object.keys(cpu1).map((k) => [k, (cpu1[k] - cpu0[k]) / names.length]), ['shims+runc', shims / names.length]]));
+      }
+      await sleep(1100); // the trace's last lines (and event-loop figure) reach the file
+      const tr: Trace = readTrace(tracePath);
+      for (const e of tr.eld) if (e.t >= t0) eldMax = Math.max(eldMax, e.max);
       const sandboxes = (await cri!.listPodSandbox()).items;
       const containers = await cri!.listContainers();
       const out: PodTiming[] = [];
@@ -134,6 +161,7 @@ async function main(): Promise<void> {
         out.push({
           total: s.running! - c0, bound: (s.bound ?? c0) - c0, sandbox: sb ? ms(sb.createdAt) - c0 : NaN,
           container: st ? ms(st.createdAt) - c0 : NaN, started: st ? ms(st.startedAt) - c0 : NaN, reported: st ? s.running! - ms(st.startedAt) : NaN,
+          steps: stepTimes(tr, s.uid!, c0),
         });
       }
       return out;
@@ -225,6 +253,7 @@ async function main(): Promise<void> {
     const idle: Record<string, number> = {};
     for (const [k, pid] of Object.entries(pids)) if (pid) idle[k] = rssMiB(pid);
 
+    const steps = (xs: PodTiming[]) => Object.fromEntries([...STEPS, 'syncs'].map((k) => [k, { p50: pct(xs.map((x) => x.steps[k]).filter(Number.isFinite), 50), p99: pct(xs.map((x) => x.steps[k]).filter(Number.isFinite), 99) }]));
     const breakdown = (xs: PodTiming[]) => Object.fromEntries((['bound', 'sandbox', 'container', 'started', 'total'] as const)
       .map((k) => [k, { p50: pct(xs.map((x) => x[k]), 50), p99: pct(xs.map((x) => x[k]), 99) }]));
     const report = {
@@ -236,6 +265,11 @@ async function main(): Promise<void> {
       criDirectMs: { single: criSummary(criSingle), [`batch${size}`]: criSummary(criBatch), [`batch${size}-hostNetwork`]: criSummary(criHostBatch) },
       // Milliseconds from the create call until: bound (watch), sandbox created, container created, container started (CRI), Running (watch).
       breakdownMs: { single: breakdown(single), [`batch${size}`]: breakdown(batch) },
+      // The kubelet's own steps (its trace), ms after the create call, and the syncs each pod took until Running.
+      kubeletStepsMs: { single: steps(single), [`batch${size}`]: steps(batch) },
+      // CPU ms per pod while a batch started, per process (median over the batches).
+      cpuPerPodMs: Object.fromEntries(Object.keys(batchCpu[0] ?? {}).map((k) => [k, pct(batchCpu.map((b) => b[k]), 50)])),
+      kubeletEventLoopDelayMaxMs: eldMax,
       rssMiB: { peak, idle },
       targetP99Ms: 1000,
     };
@@ -260,6 +294,15 @@ async function main(): Promise<void> {
     for (const [label, b] of Object.entries(report.breakdownMs)) {
       console.log(label.padEnd(14), ...Object.values(b).map((v) => `${f(v.p50).trim()} / ${f(v.p99).trim()}`.padStart(14)));
     }
+    console.log('\nthe kubelet\'s steps (ms after create, p50 / p99)');
+    const heads = ['seen', 'volumes', 'sbcall', 'sbdone', 'prep', 'create', 'created', 'started', 'posted', 'syncs'];
+    console.log('scenario'.padEnd(14), ...heads.map((h) => h.padStart(12)));
+    for (const [label, b] of Object.entries(report.kubeletStepsMs)) {
+      console.log(label.padEnd(14), ...Object.values(b).map((v) => `${f(v.p50).trim()} / ${f(v.p99).trim()}`.padStart(12)));
+    }
+    const cpu = Object.entries(report.cpuPerPodMs);
+    console.log(`\nCPU ms per pod, ${size} at once: ${cpu.map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}; total ${cpu.reduce((a, [, v]) => a + v, 0).toFixed(0)}`);
+    console.log(`kubelet event-loop delay, max over the batches: ${eldMax.toFixed(0)} ms`);
     console.log(`\nRSS MiB: kubelet peak ${peak.kubelet.toFixed(0)} idle ${idle.kubelet?.toFixed(0)}; containerd peak ${peak.containerd.toFixed(0)} idle ${idle.containerd?.toFixed(0)}`);
     const p99 = Math.max(report.podStartupMs.single.p99, report.podStartupMs[`batch${size}`].p99);
     console.log(`target p99 <= 1000 ms: ${p99 <= 1000 ? 'met' : 'MISSED'} (${p99.toFixed(0)} ms); written to ${values.out}`);

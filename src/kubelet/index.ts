@@ -8,17 +8,19 @@ import type { Client } from '../client/rest.ts';
 import { Informer } from '../client/informer.ts';
 import { PODS } from '../hollow/pods.ts';
 import { CriClient, isNotFound } from './cri/client.ts';
-import { writeConflist } from './cni.ts';
+import { ensurePodMasquerade, writeConflist } from './cni.ts';
 import { hostFacts, NodeAgent, LEASE_RENEW_MS } from './node.ts';
 import { PodWorker } from './pod-worker.ts';
 import type { WorkerContext } from './pod-worker.ts';
 import { Backoff } from './backoff.ts';
 import { LABEL_POD_UID, podLogDir } from './spec.ts';
+import { runtimePrint } from './runtime-view.ts';
 import { Prober } from './prober.ts';
 import { startKubeletServer } from './server/index.ts';
 import { criStreamRuntime } from './server/cri-streams.ts';
 import type { KubeletServer } from './server/index.ts';
 import { StatsCollector } from './stats.ts';
+import { trace } from './trace.ts';
 import { LocalStorage } from './volumes/local-path.ts';
 
 export interface KubeletConfig {
@@ -87,6 +89,8 @@ export class Kubelet {
     const version = await this.cri.version();
     const host = hostFacts(cfg.rootDir, cfg.nodeIP);
     writeConflist(cfg.cniConfDir, { podCIDR: cfg.podCIDR, bridge: cfg.bridge, ipamDataDir: join(cfg.rootDir, 'cni/ipam') });
+    await ensurePodMasquerade(cfg.podCIDR, cfg.bridge)
+      .catch((err) => cfg.log('pod masquerade setup failed: pods cannot reach beyond the node', { node: cfg.nodeName, error: String(err?.message ?? err) }));
     this.node = new NodeAgent(cfg.client, {
       name: cfg.nodeName, podCIDR: cfg.podCIDR, maxPods: cfg.maxPods, labels: cfg.labels, taints: cfg.taints, host,
       runtimeVersion: `${version.runtimeName}://${version.runtimeVersion}`,
@@ -101,7 +105,7 @@ export class Kubelet {
     };
     this.informer.on({
       add: (p) => this.observe(p),
-      update: (_o, p) => this.observe(p),
+      update: (o, p) => this.observe(p, o),
       delete: (p) => this.forget(p),
     });
     this.informer.start();
@@ -161,10 +165,16 @@ export class Kubelet {
     await this.node.postStatus({ runtimeReady: ready, runtimeMessage: message }).catch((err) => this.cfg.log('node status update failed', { node: this.cfg.nodeName, error: String(err) }));
   }
 
-  private observe(pod: any): void {
+  private observe(pod: any, old?: any): void {
     const uid = pod.metadata.uid;
     let w = this.workers.get(uid);
+    // The worker's own status reports come back as updates: as upstream's pod config does, a change of status alone syncs nothing.
+    if (w && old && statusOnly(old, pod)) {
+      if (Number(pod.metadata.resourceVersion) >= Number(w.pod.metadata.resourceVersion)) w.pod = pod;
+      return;
+    }
     if (!w) {
+      trace(uid, 'seen');
       w = new PodWorker(pod, this.ctx);
       this.workers.set(uid, w);
     } else if (Number(pod.metadata.resourceVersion) >= Number(w.pod.metadata.resourceVersion) || pod.metadata.deletionTimestamp) {
@@ -203,6 +213,7 @@ export class Kubelet {
     const work = gone ? w.kill(0) : deleting ? w.finishDeletion() : w.sync();
     work.then(() => {
       if (gone || deleting) this.workers.delete(uid);
+      else if (w.lastPrint !== undefined) this.fingerprints.set(uid, w.lastPrint);
     }, (err) => {
       this.cfg.log('pod sync failed', { pod: w.key, error: String(err?.details ?? err?.message ?? err) });
       w.wakeAt = Date.now() + 1000;
@@ -223,20 +234,18 @@ export class Kubelet {
       this.cfg.log('runtime relist failed', { error: String(err) });
       return;
     }
-    const prints = new Map<string, string>();
-    for (const c of containers) {
-      const uid = c.labels[LABEL_POD_UID];
-      if (uid) prints.set(uid, `${prints.get(uid) ?? ''}${c.id}:${c.state};`);
-    }
-    for (const s of sandboxes) {
-      const uid = s.labels[LABEL_POD_UID];
-      if (uid) prints.set(uid, `${prints.get(uid) ?? ''}${s.id}:${s.state};`);
-    }
+    const byPod = new Map<string, { containers: typeof containers; sandboxes: typeof sandboxes }>();
+    const of = (uid: string) => byPod.get(uid) ?? byPod.set(uid, { containers: [], sandboxes: [] }).get(uid)!;
+    for (const c of containers) if (c.labels[LABEL_POD_UID]) of(c.labels[LABEL_POD_UID]).containers.push(c);
+    for (const s of sandboxes) if (s.labels[LABEL_POD_UID]) of(s.labels[LABEL_POD_UID]).sandboxes.push(s);
+    const prints = new Map([...byPod].map(([uid, x]) => [uid, runtimePrint(x.containers, x.sandboxes)]));
     const now = Date.now();
     for (const [uid, w] of this.workers) {
       const print = prints.get(uid) ?? '';
-      const changed = print !== this.fingerprints.get(uid);
-      this.fingerprints.set(uid, print);
+      // A busy worker looks at the runtime anyway and leaves the print of its last look (kick).
+      const busy = this.busy.has(uid);
+      const changed = !busy && print !== this.fingerprints.get(uid);
+      if (!busy) this.fingerprints.set(uid, print);
       const probeDue = !w.terminated && Prober.periodMs(w.pod) !== undefined;
       if (changed || (w.wakeAt && now >= w.wakeAt) || probeDue) {
         w.wakeAt = 0;
@@ -266,4 +275,10 @@ export class Kubelet {
     void this.server?.close();
     this.cri.close();
   }
+}
+
+/** Whether the update changed only the pod's status (and so its resourceVersion). */
+export function statusOnly(old: any, pod: any): boolean {
+  const rest = (p: any) => JSON.stringify([{ ...p.metadata, resourceVersion: undefined, managedFields: undefined }, p.spec]);
+  return rest(old) === rest(pod);
 }

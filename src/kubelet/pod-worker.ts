@@ -23,7 +23,7 @@ import { killContainer, podGracePeriod, stopPod, MINIMUM_GRACE_PERIOD_SECONDS } 
 import type { KillContext } from './termination.ts';
 import { runHook } from './hooks.ts';
 import { formatPod } from './messages.ts';
-import { runtimeView } from './runtime-view.ts';
+import { runtimePrint, runtimeView } from './runtime-view.ts';
 import type { RuntimeView } from './runtime-view.ts';
 import { createRecorder } from '../client/events.ts';
 import type { Recorder } from '../client/events.ts';
@@ -35,6 +35,7 @@ import type { ObjectSource } from './volumes/projection.ts';
 import { apiObjects, nodeAllocatable, podServiceList } from './volumes/api.ts';
 import { ensureImageExists, imagePullSources } from './images.ts';
 import { imageUser, verifyRunAsNonRoot } from './security.ts';
+import { trace } from './trace.ts';
 
 export interface WorkerContext {
   client: Client;
@@ -76,6 +77,8 @@ export class PodWorker {
   private lastPosted = '';
   /** When a back-off ends and the worker should look again. */
   wakeAt = 0;
+  /** The runtime as the last sync left it (runtimePrint), for the relist. */
+  lastPrint?: string;
   terminated = false;
   readonly prober: Prober;
   private volumes?: Map<string, PreparedVolume>;
@@ -160,6 +163,7 @@ export class PodWorker {
   /** One step toward the spec, then a status report. */
   async sync(): Promise<void> {
     if (this.terminated) return;
+    trace(this.uid, 'sync');
     let v = await this.view();
     const phase = this.pod.status?.phase;
     if (phase === 'Succeeded' || phase === 'Failed') {
@@ -171,6 +175,7 @@ export class PodWorker {
       await this.report(v);
       return;
     }
+    trace(this.uid, 'volumes');
     let sandboxId = v.ready ? v.sandboxes[0].id : '';
     let sbConfig: any;
     try {
@@ -188,7 +193,9 @@ export class PodWorker {
       const cgroup = podCgroup(this.ctx.sandbox.cgroupRoot, this.pod);
       const unset = applyPodCgroup(cgroup, podResourceConfig(this.pod));
       if (unset.length) this.ctx.log('pod cgroup settings not applied', { pod: this.key, cgroup, failed: unset });
+      trace(this.uid, 'sandbox-call');
       sandboxId = await this.ctx.cri.runPodSandbox(sbConfig);
+      trace(this.uid, 'sandbox-done');
       this.ctx.log('pod sandbox started', { pod: this.key, sandbox: sandboxId });
       v = await this.view();
     }
@@ -204,6 +211,7 @@ export class PodWorker {
       }
     }
     v = await this.view();
+    this.lastPrint = runtimePrint([...v.instances.values()].flat(), v.sandboxes);
     const status = await this.report(v);
     if (status.phase === 'Succeeded' || status.phase === 'Failed') {
       await this.stopAll(v, 0, false);
@@ -282,6 +290,7 @@ export class PodWorker {
       { metadata: { uid: this.uid }, status }, { type: 'merge', subresource: 'status' });
     this.lastPosted = text;
     this.pod = updated;
+    trace(this.uid, `posted-${status.phase}`);
   }
 
   /** Pulls the image as the container's imagePullPolicy says (with the pod's pull secrets); undefined (and a waiting reason) on failure. */
@@ -297,6 +306,7 @@ export class PodWorker {
   }
 
   private async start(c: any, attempt: number, sandboxId: string, sbConfig: any, ips: string[]): Promise<void> {
+    trace(this.uid, 'container-prep');
     const image = await this.ensureImage(c, sbConfig);
     if (!image) return;
     let extra;
@@ -323,6 +333,7 @@ export class PodWorker {
       return;
     }
     let id: string;
+    trace(this.uid, 'create-call');
     try {
       id = await this.ctx.cri.createContainer(sandboxId, containerConfig(this.pod, c, attempt, image, ips[0] ?? '', this.ctx.hostIP, extra), sbConfig);
     } catch (err) {
@@ -330,6 +341,7 @@ export class PodWorker {
       this.event('Warning', 'Failed', `Error: ${grpcMessage(err)}`);
       return;
     }
+    trace(this.uid, 'created');
     this.event('Normal', 'Created', `Created container: ${c.name}`);
     try {
       await this.ctx.cri.startContainer(id);
@@ -338,6 +350,7 @@ export class PodWorker {
       this.event('Warning', 'Failed', `Error: ${grpcMessage(err)}`);
       return;
     }
+    trace(this.uid, 'started');
     this.event('Normal', 'Started', `Started container ${c.name}`);
     this.waiting.delete(c.name);
     this.ctx.log('container started', { pod: this.key, container: c.name, attempt });

@@ -1,0 +1,30 @@
+// Opt-in timing of each pod's way to Running, read by bench/podstartup.ts
+// to say where the kubelet's time goes. With K8TS_KUBELET_TRACE=FILE the
+// kubelet appends one JSON line per step ({ uid, step, t } with t in epoch
+// ms) and, every second, the event loop's delay over that second ({ eld }).
+// Without it every call is a no-op: nothing is measured or written.
+import { createWriteStream } from 'node:fs';
+import type { WriteStream } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+let out: WriteStream | undefined;
+
+function open(): WriteStream | undefined {
+  const path = process.env.K8TS_KUBELET_TRACE;
+  if (!path || out) return out;
+  out = createWriteStream(path, { flags: 'a' });
+  const h = monitorEventLoopDelay({ resolution: 5 });
+  h.enable();
+  setInterval(() => {
+    if (h.count) out!.write(`${JSON.stringify({ eld: { max: h.max / 1e6, p99: h.percentile(99) / 1e6, mean: h.mean / 1e6 }, t: Date.now() })}\n`);
+    h.reset();
+  }, 1000).unref();
+  return out;
+}
+
+const enabled = !!process.env.K8TS_KUBELET_TRACE;
+
+/** Notes that the pod reached a step (only when tracing is on). */
+export function trace(uid: string, step: string): void {
+  if (enabled) open()?.write(`${JSON.stringify({ uid, step, t: Date.now() })}\n`);
+}
