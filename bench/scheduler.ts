@@ -78,8 +78,10 @@ const WORKLOADS: Record<string, Workload> = {
     init: n(1000), initSpec: plain, measured: n(5000),
     spec: () => ({ containers: container(), topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { workload: 'TopologySpreading' } } }] }),
   },
+  // Cleaned up afterwards: every later pod would check itself against these
+  // pods' required anti-affinity (upstream runs each workload on a cluster of its own).
   PodAntiAffinity: {
-    init: n(1000), initSpec: plain, measured: n(1000),
+    init: n(1000), initSpec: plain, measured: n(1000), cleanup: true,
     spec: () => ({ containers: container(), affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { workload: 'PodAntiAffinity' } }, topologyKey: 'kubernetes.io/hostname' }] } } }),
   },
   // Upstream's PreemptionAsync/5000Nodes: four low-priority pods per node

@@ -141,27 +141,50 @@ profiles:
     release();
     await new Promise((r) => setImmediate(r));
     assert.deepEqual(api.deleted, ['low']);
-    assert.deepEqual(s.queue.stats(), { active: 0, backoff: 0, unschedulable: 1, gated: 0 });
+    // The API calls are done, but the cache has not seen the victim go.
+    assert.deepEqual(s.queue.stats(), { active: 0, backoff: 0, unschedulable: 0, gated: 1 });
     s.cache.removePod(low);
     s.clusterEvent({ resource: 'Pod', action: 'Delete' });
-    // Still inside its 1 s backoff, but nothing else is queued.
+    // Straight to activeQ, although still inside its 1 s backoff.
+    assert.deepEqual(s.queue.stats(), { active: 1, backoff: 0, unschedulable: 0, gated: 0 });
     await s.scheduleOne((await s.queue.pop())!);
     await new Promise((r) => setImmediate(r));
     assert.equal(api.binds.get('high'), 'a');
   });
 
-  it('does not preempt again while its victim is still in the cache (the watch has not brought the delete back)', async () => {
+  it('keeps a preemptor held while its victim is still in the cache (the watch has not brought the delete back)', async () => {
     const low = pod('low', { cpu: '3', priority: 0, nodeName: 'a' });
     const low2 = pod('low2', { cpu: '3', priority: 0, nodeName: 'b' });
     const { s, api } = testScheduler([node('a', { cpu: '4' }), node('b', { cpu: '4' })], [low, low2]);
     s.queue.add(pod('high', { cpu: '2', priority: 1000 }));
     await s.scheduleOne((await s.queue.pop())!);
     await new Promise((r) => setImmediate(r));
-    assert.equal(api.deleted.length, 1);
+    assert.deepEqual(api.deleted, ['low']);
+    // Another pod's deletion: the victim is still there, the preemptor stays held.
+    s.clusterEvent({ resource: 'Pod', action: 'Delete' });
+    assert.deepEqual(s.queue.stats(), { active: 0, backoff: 0, unschedulable: 0, gated: 1 });
+    s.cache.removePod(low);
     s.clusterEvent({ resource: 'Pod', action: 'Delete' });
     await s.scheduleOne((await s.queue.pop())!);
     await new Promise((r) => setImmediate(r));
-    assert.equal(api.deleted.length, 1);
+    assert.deepEqual(api.deleted, ['low']);
+    assert.equal(api.binds.get('high'), 'a');
+  });
+
+  it('does not preempt again while its victim is terminating on the nominated node', async () => {
+    const low = pod('low', { cpu: '3', priority: 0, nodeName: 'a' });
+    const low2 = pod('low2', { cpu: '3', priority: 0, nodeName: 'b' });
+    const { s, api } = testScheduler([node('a', { cpu: '4' }), node('b', { cpu: '4' })], [low, low2]);
+    s.queue.add(pod('high', { cpu: '2', priority: 1000 }));
+    await s.scheduleOne((await s.queue.pop())!);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(api.deleted, ['low']);
+    // Graceful deletion: the victim stays in the cache with a deletionTimestamp.
+    s.cache.updatePod({ ...low, metadata: { ...low.metadata, deletionTimestamp: '2024-01-01T00:00:10Z' } });
+    s.clusterEvent({ resource: 'Pod', action: 'Delete' });
+    await s.scheduleOne((await s.queue.pop())!);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(api.deleted, ['low']);
     assert.match(api.events.at(-1)!.message, /preemption: not eligible due to a terminating pod on the nominated node\.\.$/);
   });
 

@@ -189,14 +189,19 @@ export class Framework implements FrameworkHandle {
     const byPlugin = new Map<string, number[]>();
     for (const p of this.points.score) {
       if (state.skipScore.has(p.name)) continue;
-      const scores: NodeScore[] = nodes.map((n) => ({ name: n.name, score: p.score!(state, pod, n) }));
-      p.normalizeScore?.(state, pod, scores);
+      const plain = new Array<number>(nodes.length);
+      if (p.normalizeScore) {
+        const scores: NodeScore[] = nodes.map((n) => ({ name: n.name, score: p.score!(state, pod, n) }));
+        p.normalizeScore(state, pod, scores);
+        for (let i = 0; i < scores.length; i++) plain[i] = scores[i].score;
+      } else {
+        // No normalization: no NodeScore objects (Score runs for every feasible node).
+        for (let i = 0; i < nodes.length; i++) plain[i] = p.score!(state, pod, nodes[i]);
+      }
       const weight = this.profile.weights[p.name] ?? 1;
-      const plain: number[] = [];
-      for (let i = 0; i < scores.length; i++) {
-        const s = scores[i].score;
-        if (s > MAX_NODE_SCORE || s < 0) throw new Error(`plugin ${p.name} returned an invalid score ${s} for node ${scores[i].name}`);
-        plain.push(s);
+      for (let i = 0; i < plain.length; i++) {
+        const s = plain[i];
+        if (s > MAX_NODE_SCORE || s < 0) throw new Error(`plugin ${p.name} returned an invalid score ${s} for node ${nodes[i].name}`);
         totals[i] += s * weight;
       }
       byPlugin.set(p.name, plain);

@@ -234,8 +234,11 @@ export class SchedulingQueue {
   /**
    * Checks a gated pod's PreEnqueue again. Let in, it waits for an event its
    * rejecting plugins care about, unless one already came since it failed.
+   * Let in by ev, an event its gating plugin asked for (a preemptor whose
+   * last victim is gone), it goes straight to activeQ: the gate, not a
+   * scheduling failure, is what held it back, so no backoff is waited out.
    */
-  ungate(uid: string): void {
+  ungate(uid: string, ev?: QueueEvent): void {
     const q = this.unschedulable.get(uid);
     if (!q?.gatedBy) return;
     const gate = this.cfg.preEnqueue(q.pi.pod);
@@ -246,7 +249,14 @@ export class SchedulingQueue {
     q.gatedBy = undefined;
     const cycle = this.gatedCycle.get(uid);
     this.gatedCycle.delete(uid);
-    if (cycle === undefined || this.movedDuring(q, cycle)) this.requeue(q);
+    if (ev && this.helps(q, ev)) this.toActive(q);
+    else if (cycle === undefined || this.movedDuring(q, cycle)) this.requeue(q);
+  }
+
+  private helps(q: QueuedPodInfo, ev: QueueEvent): boolean {
+    if (q.unschedulablePlugins.size === 0) return true;
+    for (const p of q.unschedulablePlugins) if (this.cfg.interested(q.pi.pod, p, ev)) return true;
+    return false;
   }
 
   private movedDuring(q: QueuedPodInfo, podCycle: number): boolean {
@@ -261,13 +271,17 @@ export class SchedulingQueue {
   /** A cluster event: moves the unschedulable pods it could help. */
   moveAllToActiveOrBackoff(ev: QueueEvent): void {
     const moved: QueuedPodInfo[] = [];
+    const regate: string[] = [];
     for (const q of this.unschedulable.values()) {
-      if (q.gatedBy) continue;
-      let move = q.unschedulablePlugins.size === 0;
-      for (const p of q.unschedulablePlugins) if ((move = this.cfg.interested(q.pi.pod, p, ev))) break;
-      if (move) moved.push(q);
+      if (q.gatedBy) {
+        // The gating plugin may let it in now (its PreEnqueue is asked again).
+        if (this.cfg.interested(q.pi.pod, q.gatedBy, ev)) regate.push(q.pi.uid);
+        continue;
+      }
+      if (this.helps(q, ev)) moved.push(q);
     }
     for (const q of moved) this.requeue(q);
+    for (const uid of regate) this.ungate(uid, ev);
     const kind = `${ev.resource}/${ev.action}`;
     const seen = this.lastEventCycle.get(kind);
     if (seen) seen.cycle = this.schedulingCycle;

@@ -35,13 +35,28 @@ export function defaultPreemption(args: PreemptionArgs | undefined, handle: Hand
   // must see the victim as terminating, not preempt again elsewhere.
   const victims = new Map<string, number>();
   const nominatedBy = new Map<string, string>();
+  // Per preemptor whose victims were deleted: the node and the victims'
+  // uids. It stays held until the cache has seen them go (or start
+  // terminating), so that it is retried once, when their room is free, and
+  // not once per victim's delete event; the queue asks again on each
+  // delete (upstream's queueing hint for assigned pods' deletion).
+  const awaited = new Map<string, { node: string; uids: Set<string> }>();
   const now = () => Date.now();
   const terminating = (p: any) => !!p.metadata.deletionTimestamp || (victims.get(p.metadata.uid) ?? 0) > now();
+  const victimsLeft = (uid: string): boolean => {
+    const a = awaited.get(uid);
+    if (!a) return false;
+    const n = handle.snapshot.get(a.node);
+    if (n?.pods.some((p) => a.uids.has(p.uid) && !p.pod.metadata?.deletionTimestamp)) return true;
+    awaited.delete(uid);
+    return false;
+  };
   return {
     name: NAME,
     events: () => [{ resource: 'Pod', actions: ['Delete'] }],
     preEnqueue(pod) {
-      return preempting.has(pod.metadata?.uid) ? unresolvable(WAITING) : null;
+      const uid = pod.metadata?.uid;
+      return preempting.has(uid) || victimsLeft(uid) ? unresolvable(WAITING) : null;
     },
     async postFilter(state, pod, statuses) {
       const fail = (msg: string) => ({ status: unschedulable(`preemption: ${msg}`) });
@@ -99,18 +114,26 @@ export function defaultPreemption(args: PreemptionArgs | undefined, handle: Hand
       // the next scheduling cycle does not wait for the round trips.
       if (victims.size > 10_000) for (const [uid, until] of victims) if (until <= now()) victims.delete(uid);
       if (nominatedBy.size > 10_000) nominatedBy.clear();
+      if (awaited.size > 10_000) awaited.clear();
       for (const v of best.victims) victims.set(v.uid, now() + 60_000);
       nominatedBy.set(pod.uid, best.node);
       if (api) {
         preempting.add(pod.uid);
+        awaited.set(pod.uid, { node: best.node, uids: new Set(best.victims.map((v) => v.uid)) });
+        let failed = false;
         void Promise.all(best.victims.map(async (v) => {
           const conds = (v.pod.status?.conditions ?? []).filter((c: any) => c.type !== 'DisruptionTarget');
           conds.push({ type: 'DisruptionTarget', status: 'True', reason: 'PreemptionByScheduler', message: `${handle.schedulerName}: preempting to accommodate a higher priority pod`, lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') });
           await api.patchPodStatus(v.pod, { conditions: conds }).catch(() => {});
-          await api.deletePod(v.pod).catch((err) => handle.log('could not delete preemption victim', { pod: v.key, error: String(err) }));
+          await api.deletePod(v.pod).catch((err) => {
+            failed = true;
+            handle.log('could not delete preemption victim', { pod: v.key, error: String(err) });
+          });
           api.event(v.pod, 'Normal', 'Preempted', `Preempted by pod ${pod.uid} on node ${best.node}`);
         })).finally(() => {
           preempting.delete(pod.uid);
+          // A victim that could not be deleted may never leave: do not wait for it.
+          if (failed) awaited.delete(pod.uid);
           handle.preemptionDone?.(pod.uid);
         });
       }

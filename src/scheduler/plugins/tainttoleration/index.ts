@@ -26,9 +26,11 @@ export function taintToleration(): Plugin {
       return taint ? unresolvable(untoleratedTaintReason(taint)) : null;
     },
     score(_state, pod, node) {
+      const taints = node.node?.spec?.taints;
+      if (!taints?.length) return 0;
       const tols: Toleration[] = (pod.pod.spec?.tolerations ?? []).filter((t: Toleration) => !t.effect || t.effect === 'PreferNoSchedule');
       let n = 0;
-      for (const taint of node.node?.spec?.taints ?? []) {
+      for (const taint of taints) {
         if (taint.effect === 'PreferNoSchedule' && !tols.some((t) => tolerates(t, taint))) n++;
       }
       return n;
