@@ -5,6 +5,8 @@ import type { Backend, KeyValue, WatchEvent, WatchStream } from '../storage/back
 import { isStorageError } from '../storage/backend.ts';
 import { upgradeStored } from './registry/versions.ts';
 
+const REGISTRY = '/registry/';
+
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
 export interface CacheEvent {
@@ -60,9 +62,16 @@ class ResourceCache {
   /** Events after fromRevision, or null when the window no longer reaches back that far. */
   eventsSince(fromRevision: number): CacheEvent[] | null {
     if (fromRevision < this.oldestRevision) return null;
-    const out: CacheEvent[] = [];
-    for (let i = this.start; i < this.events.length; i++) if (this.events[i].revision > fromRevision) out.push(this.events[i]);
-    return out;
+    // The window is in revision order: find the first newer event by bisection
+    // (a watch that resumes must not walk a full window of a busy resource).
+    let lo = this.start;
+    let hi = this.events.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.events[mid].revision > fromRevision) hi = mid;
+      else lo = mid + 1;
+    }
+    return this.events.slice(lo);
   }
 
   end(): void {
@@ -88,6 +97,8 @@ export interface WatchCacheConfig {
 export class WatchCache {
   private readonly caches = new Map<string, ResourceCache>();
   private readonly segments: string[];
+  /** Segments by their first path component, longest first. */
+  private readonly byFirst = new Map<string, { prefix: string; segment: string }[]>();
   private readonly backend: Backend;
   private readonly window: number;
   private stream: WatchStream | null = null;
@@ -100,6 +111,12 @@ export class WatchCache {
     this.backend = config.backend;
     // Longest first, so services/specs wins over a shorter segment sharing its start.
     this.segments = [...new Set(config.segments)].sort((a, b) => b.length - a.length);
+    for (const segment of this.segments) {
+      const first = segment.split('/')[0];
+      const list = this.byFirst.get(first) ?? [];
+      list.push({ prefix: `${REGISTRY}${segment}/`, segment });
+      this.byFirst.set(first, list);
+    }
     this.window = config.eventWindow ?? 10_000;
     this.log = config.log ?? (() => {});
   }
@@ -168,11 +185,12 @@ export class WatchCache {
     }
   }
 
+  /** The longest segment whose prefix the key starts with; candidates are grouped by the key's first component. */
   private segmentOf(key: string): string | undefined {
-    for (const seg of this.segments) {
-      const p = `/registry/${seg}/`;
-      if (key.startsWith(p)) return seg;
-    }
+    if (!key.startsWith(REGISTRY)) return undefined;
+    const slash = key.indexOf('/', REGISTRY.length);
+    const candidates = this.byFirst.get(slash < 0 ? key.slice(REGISTRY.length) : key.slice(REGISTRY.length, slash));
+    if (candidates) for (const c of candidates) if (key.startsWith(c.prefix)) return c.segment;
     return undefined;
   }
 

@@ -13,6 +13,7 @@ import { RESOURCES } from '../../api/resources.ts';
 import type { ResourceInfo } from '../../api/resources.ts';
 import type { ResourceStore } from '../registry/store.ts';
 import type { ObjectFilter } from '../registry/filter.ts';
+import { deepCopy } from '../../machinery/clone.ts';
 
 export interface QuotaAccess {
   /** The quotas of a namespace, as the watch cache holds them. */
@@ -73,7 +74,7 @@ export function resourceQuota(access: QuotaAccess, now: () => Date = () => new D
       for (const { quota, delta } of charges) {
         // Re-checked against the stored quota: another create may have charged it since the cache was read.
         await access.update(a.namespace, quota.metadata.name, (current) => {
-          const next = structuredClone(current);
+          const next = deepCopy(current);
           const used = check(a, next, delta);
           next.status = { ...(next.status ?? {}), used: Object.fromEntries(Object.entries(used).map(([k, v]) => [k, formatQuantity(v)])) };
           return next;

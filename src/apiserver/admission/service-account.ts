@@ -9,6 +9,7 @@ import type { ResourceInfo } from '../../api/resources.ts';
 import { newForbidden } from '../../machinery/errors.ts';
 import type { ResourceStore } from '../registry/store.ts';
 import type { AdmissionPlugin } from './index.ts';
+import { deepCopy } from '../../machinery/clone.ts';
 
 export const DEFAULT_SERVICE_ACCOUNT = 'default';
 export const TOKEN_MOUNT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -99,7 +100,7 @@ export function serviceAccountAdmission(storeFor: (info: ResourceInfo) => Resour
         throw newForbidden({ group: '', resource: 'pods' }, podName,
           `error looking up service account ${a.namespace}/${spec.serviceAccountName}: serviceaccount "${spec.serviceAccountName}" not found`);
       }
-      if (!spec.imagePullSecrets?.length && sa.imagePullSecrets?.length) spec.imagePullSecrets = structuredClone(sa.imagePullSecrets);
+      if (!spec.imagePullSecrets?.length && sa.imagePullSecrets?.length) spec.imagePullSecrets = deepCopy(sa.imagePullSecrets);
       const automount = spec.automountServiceAccountToken ?? sa.automountServiceAccountToken ?? true;
       if (automount) mountToken(spec);
     },

@@ -5,7 +5,6 @@ import { newBadRequest, newConflict } from '../../machinery/errors.ts';
 import { decodeBody, isObject, readBody } from '../codec.ts';
 import type { DeleteOptions } from '../registry/store.ts';
 import { compileFilter } from '../registry/filter.ts';
-import { decodeKv } from '../watch-cache.ts';
 import type { RequestContext } from './context.ts';
 import { isDryRun, respondList, respondObject, respondStatus } from './context.ts';
 
@@ -55,7 +54,7 @@ export async function deleteOne(ctx: RequestContext, namespace: string, name: st
   const isNamespace = ctx.resource.group === '' && ctx.resource.kind === 'Namespace';
   for (let attempt = 0; ; attempt++) {
     const kv = await store.getKv(namespace, name);
-    const obj = decodeKv(kv);
+    const obj = ctx.store.decode(kv);
     const meta = obj.metadata;
     const pre = opts.preconditions;
     if (pre?.uid && pre.uid !== meta.uid) {

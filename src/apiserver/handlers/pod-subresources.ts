@@ -9,6 +9,8 @@ import type { RequestContext } from './context.ts';
 import { isDryRun, respondStatus } from './context.ts';
 import { decodeBody, isObject, readBody } from '../codec.ts';
 import { deleteOne } from './delete.ts';
+import { deepCopy } from '../../machinery/clone.ts';
+import { secondsTimestamp } from '../../machinery/time.ts';
 
 export async function handleBinding(ctx: RequestContext): Promise<void> {
   const body = decodeBody(await readBody(ctx.req), ctx.req.headers['content-type']);
@@ -20,12 +22,12 @@ export async function handleBinding(ctx: RequestContext): Promise<void> {
   await ctx.store.guaranteedUpdate(namespace, name, (pod) => {
     if (pod.metadata.deletionTimestamp) throw newConflict(ctx.store.qualified, name, 'pod is being deleted, cannot be assigned to a host');
     if (pod.spec?.nodeName) throw newConflict(ctx.store.qualified, name, `pod ${name} is already assigned to node "${pod.spec.nodeName}"`);
-    const next = structuredClone(pod);
+    const next = deepCopy(pod);
     next.spec.nodeName = nodeName;
     const ann = body.metadata?.annotations;
     if (ann) next.metadata.annotations = { ...(next.metadata.annotations ?? {}), ...ann };
     const conds: any[] = next.status?.conditions ?? [];
-    const now = ctx.services.now().toISOString().replace(/\.\d+Z$/, 'Z');
+    const now = secondsTimestamp(ctx.services.now());
     const scheduled = { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: now };
     next.status = { ...(next.status ?? {}), conditions: [...conds.filter((c) => c.type !== 'PodScheduled'), scheduled] };
     return next;
@@ -75,7 +77,7 @@ function decrement(pdb: any, podName: string, now: Date): any {
     throw newForbidden(PDB_GR, pdb.metadata.name, 'DisruptedPods map too big - too many evictions not confirmed by PDB controller');
   }
   if (allowed === 0) throw violation(pdb);
-  const next = structuredClone(pdb);
+  const next = deepCopy(pdb);
   next.status = { ...status, disruptionsAllowed: allowed - 1, disruptedPods: { ...(status.disruptedPods ?? {}), [podName]: now.toISOString().replace(/\.\d+Z$/, 'Z') } };
   if (allowed - 1 === 0) {
     next.status.conditions = (status.conditions ?? []).map((c: any) => c.type !== 'DisruptionAllowed' || c.status === 'False' ? c

@@ -8,6 +8,7 @@ import { decodeBody, isObject, mediaType, readBody } from '../codec.ts';
 import type { RequestContext } from './context.ts';
 import { isDryRun, respondObject } from './context.ts';
 import { admitAndValidate } from './write.ts';
+import { deepCopy } from '../../machinery/clone.ts';
 
 function selectorOf(obj: any): string {
   const sel = obj.spec?.selector;
@@ -54,7 +55,7 @@ export async function handleScale(ctx: RequestContext): Promise<void> {
     if (!Number.isInteger(replicas) || replicas < 0) {
       throw newBadRequest(`spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`);
     }
-    const updated = structuredClone(current);
+    const updated = deepCopy(current);
     updated.spec = { ...(updated.spec ?? {}), replicas };
     ctx.store.prepareUpdate(updated, current, '');
     ctx.info.subresource = '';

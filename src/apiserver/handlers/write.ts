@@ -9,7 +9,6 @@ import { validateObject } from '../registry/validate.ts';
 import { findUnknownFields } from '../openapi/unknown-fields.ts';
 import { isConflictError } from '../registry/store.ts';
 import { StorageError } from '../../storage/backend.ts';
-import { decodeKv } from '../watch-cache.ts';
 import type { RequestContext } from './context.ts';
 import { isDryRun, respondObject } from './context.ts';
 import { hooksFor } from '../../api/hooks.ts';
@@ -124,7 +123,7 @@ export async function handleUpdate(ctx: RequestContext): Promise<void> {
     }
     throw err;
   }
-  const old = decodeKv(kv);
+  const old = ctx.store.decode(kv);
   if (wanted !== undefined && wanted !== '' && wanted !== String(kv.modRevision)) {
     throw conflict(ctx);
   }

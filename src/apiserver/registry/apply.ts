@@ -5,13 +5,14 @@
 // fields their manager changed.
 import { apiVersionOf } from '../../api/resources.ts';
 import { StatusError } from '../../machinery/errors.ts';
-import { decodeKv } from '../watch-cache.ts';
 import { toRequestVersion, toStorageVersion } from './versions.ts';
 import type { RequestContext } from '../handlers/context.ts';
 import { admitAndValidate } from '../handlers/write.ts';
 import type { FieldSet, Path } from './managed-fields.ts';
 import { formatPath, fromFieldsV1, leaves, toFieldsV1, valueAt } from './managed-fields.ts';
 import { isDeepStrictEqual } from 'node:util';
+import { deepCopy } from '../../machinery/clone.ts';
+import { secondsTimestamp } from '../../machinery/time.ts';
 
 interface Entry {
   manager: string;
@@ -24,7 +25,7 @@ interface Entry {
 }
 
 function timestamp(d: Date): string {
-  return d.toISOString().replace(/\.\d+Z$/, 'Z');
+  return secondsTimestamp(d);
 }
 
 function entriesOf(obj: any): Entry[] {
@@ -91,7 +92,7 @@ function setAt(obj: any, path: Path, value: any): void {
     if (el === '.') return;
     if (el.startsWith('f:')) {
       const f = el.slice(2);
-      if (last) { cur[f] = structuredClone(value); return; }
+      if (last) { cur[f] = deepCopy(value); return; }
       const nextEl = path[i + 1];
       if (cur[f] === undefined || cur[f] === null || typeof cur[f] !== 'object') cur[f] = nextEl.startsWith('f:') ? {} : [];
       cur = cur[f];
@@ -140,14 +141,14 @@ export async function serverSideApply(ctx: RequestContext, applied: any, manager
   let rev = 0;
   try {
     const kv = await ctx.store.getKv(namespace, name);
-    stored = decodeKv(kv);
+    stored = ctx.store.decode(kv);
     current = toRequestVersion(ctx.resource, stored);
     rev = kv.modRevision;
   } catch (err) {
     if ((err as any)?.status?.code !== 404 || subresource !== '') throw err;
   }
   if (!current) {
-    const given = structuredClone(applied);
+    const given = deepCopy(applied);
     given.metadata.name = name;
     const obj = toStorageVersion(ctx.resource, given);
     ctx.store.prepareCreate(obj, namespace);
@@ -179,7 +180,7 @@ export async function serverSideApply(ctx: RequestContext, applied: any, manager
   const othersOwn = new Set<string>();
   for (const e of entries) if (e !== mine) for (const k of fromFieldsV1(e.fieldsV1).keys()) othersOwn.add(k);
 
-  const merged = structuredClone(current);
+  const merged = deepCopy(current);
   for (const [k, p] of previously) if (!fa.has(k) && !othersOwn.has(k)) removeAt(merged, p);
   for (const p of fa.values()) setAt(merged, p, valueAt(applied, p));
   const next = toStorageVersion(ctx.resource, merged);

@@ -20,7 +20,25 @@ export function selectableFields(info: ResourceInfo, obj: any): Record<string, s
   return { ...base, ...own };
 }
 
-export function compileFilter(info: ResourceInfo, labelSelector: string | null, fieldSelector: string | null): ObjectFilter {
+// Each event of the watch cache goes past every watcher of its resource; with
+// field selectors (a kubelet's spec.nodeName, one per node) the fields of the
+// one shared, never-mutated object are worked out once, not once per watcher.
+const sharedFields = new WeakMap<object, { info: ResourceInfo; fields: Record<string, string> }>();
+
+function fieldsOfShared(info: ResourceInfo, obj: any): Record<string, string> {
+  if (typeof obj !== 'object' || obj === null) return selectableFields(info, obj);
+  const hit = sharedFields.get(obj);
+  if (hit && hit.info === info) return hit.fields;
+  const fields = selectableFields(info, obj);
+  sharedFields.set(obj, { info, fields });
+  return fields;
+}
+
+/**
+ * `immutable`: the filter only ever sees objects that nobody changes (the
+ * watch cache's), so their selectable fields may be remembered per object.
+ */
+export function compileFilter(info: ResourceInfo, labelSelector: string | null, fieldSelector: string | null, immutable = false): ObjectFilter {
   let labels: ReturnType<typeof parseSelector> | null = null;
   let fields: ReturnType<typeof parseFieldSelector> | null = null;
   try {
@@ -42,9 +60,10 @@ export function compileFilter(info: ResourceInfo, labelSelector: string | null, 
   }
   const l = labels;
   const f = fields;
+  const fieldsOf = immutable ? fieldsOfShared : selectableFields;
   const fn = ((obj: any) => {
     if (l && !l.matches(obj?.metadata?.labels ?? {})) return false;
-    if (f && !f.matches(selectableFields(info, obj))) return false;
+    if (f && !f.matches(fieldsOf(info, obj))) return false;
     return true;
   }) as ObjectFilter;
   fn.matchesEverything = !l && !f;

@@ -19,6 +19,8 @@ import { decodeKv } from '../watch-cache.ts';
 import { hasStatusSubresource, initialStatus, specOf, stripServerFields, tracksGeneration } from './strategy.ts';
 import type { ObjectFilter } from './filter.ts';
 import { isDeepStrictEqual as deepEqual } from 'node:util';
+import { deepCopy } from '../../machinery/clone.ts';
+import { secondsTimestamp } from '../../machinery/time.ts';
 
 export interface StoreContext {
   backend: Backend;
@@ -88,13 +90,24 @@ export class ResourceStore {
     return kv;
   }
 
+  /**
+   * The object a stored key-value holds, as decodeKv gives it. When the watch
+   * cache already holds that very revision, a copy of its object is cheaper
+   * than parsing the JSON again (cached objects are never mutated).
+   */
+  decode(kv: KeyValue): any {
+    const cached = this.ctx.cache.resource(this.info.storage)?.objects.get(kv.key);
+    if (cached !== undefined && cached.metadata?.resourceVersion === String(kv.modRevision)) return deepCopy(cached);
+    return decodeKv(kv);
+  }
+
   async get(namespace: string, name: string, resourceVersion?: string): Promise<any> {
     if (resourceVersion === '0') {
       await this.ctx.cache.sync(1000);
       const obj = this.ctx.cache.resource(this.info.storage)?.objects.get(this.keyFor(namespace, name));
-      if (obj) return structuredClone(obj);
+      if (obj) return deepCopy(obj);
     }
-    return decodeKv(await this.getKv(namespace, name));
+    return this.decode(await this.getKv(namespace, name));
   }
 
   /** Runs a storage call, turning storage errors into API Status errors. */
@@ -131,7 +144,7 @@ export class ResourceStore {
     if (this.info.namespaced) meta.namespace = namespace;
     else delete meta.namespace;
     meta.uid = randomUUID();
-    meta.creationTimestamp = this.ctx.now().toISOString().replace(/\.\d+Z$/, 'Z');
+    meta.creationTimestamp = secondsTimestamp(this.ctx.now());
     if (tracksGeneration(this.info)) meta.generation = 1;
     else delete meta.generation;
     const status = initialStatus(this.info, obj);
@@ -183,7 +196,7 @@ export class ResourceStore {
       // Only spec.finalizers moves (the namespace controller's last step).
       const finalizers = next.spec?.finalizers;
       for (const k of Object.keys(next)) delete next[k];
-      Object.assign(next, structuredClone(old));
+      Object.assign(next, deepCopy(old));
       next.spec = { ...(next.spec ?? {}), finalizers };
       if (!finalizers) delete next.spec.finalizers;
       return;
@@ -192,9 +205,9 @@ export class ResourceStore {
       // Only status moves; everything else stays as stored (labels and annotations included, as upstream).
       const status = next.status;
       for (const k of Object.keys(next)) if (k !== 'metadata' && k !== 'apiVersion' && k !== 'kind') delete next[k];
-      Object.assign(next, structuredClone(specOf(old)));
+      Object.assign(next, deepCopy(specOf(old)));
       next.status = status;
-      next.metadata = { ...structuredClone(oldMeta), resourceVersion: meta.resourceVersion };
+      next.metadata = { ...deepCopy(oldMeta), resourceVersion: meta.resourceVersion };
       if (old.metadata.managedFields) next.metadata.managedFields = meta.managedFields ?? oldMeta.managedFields;
       return;
     }
@@ -205,7 +218,7 @@ export class ResourceStore {
     }
     if (hasStatusSubresource(this.info) && subresource === '') {
       if (old.status === undefined) delete next.status;
-      else next.status = structuredClone(old.status);
+      else next.status = deepCopy(old.status);
     }
     if (tracksGeneration(this.info)) {
       const gen = oldMeta.generation ?? 1;
@@ -251,7 +264,7 @@ export class ResourceStore {
     : Promise<{ obj: any; deleted: boolean }> {
     for (let attempt = 0; ; attempt++) {
       const kv = await this.getKv(namespace, name);
-      const current = decodeKv(kv);
+      const current = this.decode(kv);
       const next = await mutate(current);
       try {
         return await this.writeUpdate(next, kv.modRevision, dryRun);
@@ -264,7 +277,7 @@ export class ResourceStore {
 
   async deleteNow(namespace: string, name: string, expectedRevision: number, dryRun: boolean): Promise<any> {
     const key = this.keyFor(namespace, name);
-    if (dryRun) return decodeKv(await this.getKv(namespace, name));
+    if (dryRun) return this.decode(await this.getKv(namespace, name));
     const { prevKv, revision } = await this.wrap(() => this.ctx.backend.delete(key, expectedRevision), name);
     return decodeKv(prevKv, revision);
   }

@@ -1,5 +1,7 @@
 // A patch that cannot be applied. The apiserver turns it into a 422 or 400
 // Status, with this message.
+import { deepCopy } from '../clone.ts';
+
 export class PatchError extends Error {
   /** 'invalid' (a malformed patch) or 'conflict' (a failed test, a missing path). */
   readonly kind: 'invalid' | 'conflict' | 'unsupported';
@@ -15,5 +17,5 @@ export function isPlainObject(v: unknown): v is Record<string, any> {
 }
 
 export function clone<T>(v: T): T {
-  return v === undefined ? v : structuredClone(v);
+  return v === undefined ? v : deepCopy(v);
 }
