@@ -26,14 +26,14 @@ export function readTrace(path: string): Trace {
       let m = steps.get(e.uid);
       if (!m) steps.set(e.uid, m = new Map());
       if (e.step === 'sync') m.set('syncs', (m.get('syncs') ?? 0) + 1);
-      else if (!m.has(e.step)) m.set(e.step, e.t);
+      if (!m.has(e.step)) m.set(e.step, e.t);
     }
   }
   return { steps, eld };
 }
 
 /** The steps the benchmark reports, in the order a pod passes them. */
-export const STEPS = ['seen', 'volumes', 'sandbox-call', 'sandbox-done', 'container-prep', 'create-call', 'created', 'started', 'posted-Running'] as const;
+export const STEPS = ['seen', 'sync', 'viewed', 'volumes', 'sandbox-call', 'sandbox-done', 'container-prep', 'create-call', 'created', 'started', 'posted-Running'] as const;
 
 /** ms after t0 at which the pod reached each step (NaN when it did not), and how many syncs ran until Running. */
 export function stepTimes(tr: Trace, uid: string, t0: number): Record<string, number> {

@@ -295,7 +295,7 @@ async function main(): Promise<void> {
       console.log(label.padEnd(14), ...Object.values(b).map((v) => `${f(v.p50).trim()} / ${f(v.p99).trim()}`.padStart(14)));
     }
     console.log('\nthe kubelet\'s steps (ms after create, p50 / p99)');
-    const heads = ['seen', 'volumes', 'sbcall', 'sbdone', 'prep', 'create', 'created', 'started', 'posted', 'syncs'];
+    const heads = ['seen', 'sync', 'viewed', 'volumes', 'sbcall', 'sbdone', 'prep', 'create', 'created', 'started', 'posted', 'syncs'];
     console.log('scenario'.padEnd(14), ...heads.map((h) => h.padStart(12)));
     for (const [label, b] of Object.entries(report.kubeletStepsMs)) {
       console.log(label.padEnd(14), ...Object.values(b).map((v) => `${f(v.p50).trim()} / ${f(v.p99).trim()}`.padStart(12)));

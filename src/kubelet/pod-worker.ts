@@ -165,6 +165,7 @@ export class PodWorker {
     if (this.terminated) return;
     trace(this.uid, 'sync');
     let v = await this.view();
+    trace(this.uid, 'viewed');
     const phase = this.pod.status?.phase;
     if (phase === 'Succeeded' || phase === 'Failed') {
       await this.stopAll(v, 0, false);
