@@ -3,7 +3,7 @@
 import type { Plugin } from '../../framework/types.ts';
 import { skip } from '../../framework/status.ts';
 import type { ResourceSpec } from './scorers.ts';
-import { DEFAULT_RESOURCES, allocatableAndRequested, balanced } from './scorers.ts';
+import { DEFAULT_RESOURCES, fillAllocatableAndRequested, balanced } from './scorers.ts';
 
 export const NAME = 'NodeResourcesBalancedAllocation';
 
@@ -22,9 +22,7 @@ export function nodeResourcesBalancedAllocation(args: { resources?: ResourceSpec
     },
     score(_state, pod, node) {
       for (let i = 0; i < resources.length; i++) {
-        const [a, q] = allocatableAndRequested(node, pod.requests, resources[i].name, true);
-        alloc[i] = a;
-        req[i] = q;
+        fillAllocatableAndRequested(node, pod.requests, resources[i].name, true, alloc, req, i);
       }
       return balanced(req, alloc);
     },

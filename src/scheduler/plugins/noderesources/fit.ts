@@ -8,7 +8,7 @@ import type { PodInfo } from '../../framework/pod-info.ts';
 import { unschedulable } from '../../framework/status.ts';
 import type { Status } from '../../framework/status.ts';
 import type { ResourceSpec, Scorer, ShapePoint } from './scorers.ts';
-import { DEFAULT_RESOURCES, allocatableAndRequested, leastAllocated, mostAllocated, requestedToCapacityRatio } from './scorers.ts';
+import { DEFAULT_RESOURCES, fillAllocatableAndRequested, leastAllocated, mostAllocated, requestedToCapacityRatio } from './scorers.ts';
 
 export const NAME = 'NodeResourcesFit';
 
@@ -109,9 +109,7 @@ export function nodeResourcesFit(args: FitArgs = {}): Plugin {
     score(_state, pod, node) {
       // Scratch arrays, reused: Score runs synchronously for every feasible node.
       for (let i = 0; i < resources.length; i++) {
-        const [a, q] = allocatableAndRequested(node, pod.nonZero, resources[i].name, false);
-        alloc[i] = a;
-        req[i] = q;
+        fillAllocatableAndRequested(node, pod.nonZero, resources[i].name, false, alloc, req, i);
       }
       return scorer(req, alloc, resources);
     },

@@ -21,14 +21,19 @@ function pick(r: Resource, name: string): number {
 const isScalar = (name: string) => name !== 'cpu' && name !== 'memory' && name !== 'ephemeral-storage';
 
 /**
- * [allocatable, requested-after-placing-the-pod] for one resource. An
- * extended resource the pod does not ask for gives [0, 0], which skips it.
+ * Slot i of alloc and req: allocatable, and requested after placing the
+ * pod, for one resource. An extended resource the pod does not ask for
+ * gives 0 and 0, which skips it. No tuple: Score runs for every feasible node.
  */
-export function allocatableAndRequested(node: NodeInfo, podReq: Resource, name: string, useRequested: boolean): [number, number] {
+export function fillAllocatableAndRequested(node: NodeInfo, podReq: Resource, name: string, useRequested: boolean, alloc: number[], req: number[], i: number): void {
   const p = pick(podReq, name);
-  if (p === 0 && isScalar(name)) return [0, 0];
-  const base = useRequested ? node.requested : node.nonZeroRequested;
-  return [pick(node.allocatable, name), pick(base, name) + p];
+  if (p === 0 && isScalar(name)) {
+    alloc[i] = 0;
+    req[i] = 0;
+    return;
+  }
+  alloc[i] = pick(node.allocatable, name);
+  req[i] = pick(useRequested ? node.requested : node.nonZeroRequested, name) + p;
 }
 
 export type Scorer = (requested: number[], allocatable: number[], resources: ResourceSpec[]) => number;
@@ -83,19 +88,30 @@ export function requestedToCapacityRatio(shape: ShapePoint[]): Scorer {
 }
 
 export function balanced(requested: number[], allocatable: number[]): number {
-  const fractions: number[] = [];
+  // Two passes instead of an array of fractions: this runs for every feasible node.
+  let n = 0;
   let total = 0;
+  let first = 0;
+  let second = 0;
   for (let i = 0; i < requested.length; i++) {
     if (allocatable[i] === 0) continue;
     const f = Math.min(requested[i] / allocatable[i], 1);
     total += f;
-    fractions.push(f);
+    if (n === 0) first = f;
+    else if (n === 1) second = f;
+    n++;
   }
   let std = 0;
-  if (fractions.length === 2) std = Math.abs((fractions[0] - fractions[1]) / 2);
-  else if (fractions.length > 2) {
-    const mean = total / fractions.length;
-    std = Math.sqrt(fractions.reduce((s, f) => s + (f - mean) * (f - mean), 0) / fractions.length);
+  if (n === 2) std = Math.abs((first - second) / 2);
+  else if (n > 2) {
+    const mean = total / n;
+    let sq = 0;
+    for (let i = 0; i < requested.length; i++) {
+      if (allocatable[i] === 0) continue;
+      const f = Math.min(requested[i] / allocatable[i], 1);
+      sq += (f - mean) * (f - mean);
+    }
+    std = Math.sqrt(sq / n);
   }
   return Math.trunc((1 - std) * MAX_NODE_SCORE);
 }
