@@ -232,11 +232,12 @@ export class SchedulingQueue {
   }
 
   /**
-   * Checks a gated pod's PreEnqueue again. Let in, it waits for an event its
-   * rejecting plugins care about, unless one already came since it failed.
-   * Let in by ev, an event its gating plugin asked for (a preemptor whose
-   * last victim is gone), it goes straight to activeQ: the gate, not a
-   * scheduling failure, is what held it back, so no backoff is waited out.
+   * Checks a gated pod's PreEnqueue again (when its preemption's API calls
+   * end, or on ev, an event its gating plugin asked for). Let in, it waits
+   * for an event its rejecting plugins care about, unless ev is one or one
+   * already came since it failed (a preemptor whose victims are gone): then
+   * it goes straight to activeQ, since the gate, not a scheduling failure,
+   * is what held it back, and no backoff is waited out.
    */
   ungate(uid: string, ev?: QueueEvent): void {
     const q = this.unschedulable.get(uid);
@@ -249,8 +250,8 @@ export class SchedulingQueue {
     q.gatedBy = undefined;
     const cycle = this.gatedCycle.get(uid);
     this.gatedCycle.delete(uid);
-    if (ev && this.helps(q, ev)) this.toActive(q);
-    else if (cycle === undefined || this.movedDuring(q, cycle)) this.requeue(q);
+    if ((ev && this.helps(q, ev)) || (cycle !== undefined && this.movedDuring(q, cycle))) this.toActive(q);
+    else if (cycle === undefined) this.requeue(q);
   }
 
   private helps(q: QueuedPodInfo, ev: QueueEvent): boolean {
