@@ -3,6 +3,7 @@
 import { storageResource } from './registry/versions.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { findResource, RESOURCES } from '../api/resources.ts';
+import type { ResourceInfo } from '../api/resources.ts';
 import { newMethodNotSupported, newNotAcceptable, newForbidden, StatusError } from '../machinery/errors.ts';
 import { versionInfo } from '../version.ts';
 import { negotiate, writeError, writeJson } from './codec.ts';
@@ -42,6 +43,18 @@ export interface RouteDeps {
 
 const HEALTH = new Set(['/healthz', '/livez', '/readyz']);
 
+// The served resources never change; a scan of the table per request showed in profiles.
+const served = new Map<string, ResourceInfo>();
+function lookupResource(group: string, version: string, resource: string): ResourceInfo | undefined {
+  const key = `${group}/${version}/${resource}`;
+  let info = served.get(key);
+  if (info === undefined) {
+    info = findResource(group, version, resource);
+    if (info) served.set(key, info);
+  }
+  return info;
+}
+
 export async function route(req: IncomingMessage, res: ServerResponse, deps: RouteDeps): Promise<void> {
   const url = new URL(req.url ?? '/', 'https://localhost');
   const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
@@ -72,7 +85,7 @@ export async function route(req: IncomingMessage, res: ServerResponse, deps: Rou
     return serveMetrics({ req, res, info, query, services: deps.services, kubelet: deps.kubeletClient, log: deps.log });
   }
 
-  const resource = findResource(info.apiGroup, info.apiVersion, info.resource);
+  const resource = lookupResource(info.apiGroup, info.apiVersion, info.resource);
   if (!resource) throw notFoundPath();
   const output = negotiate(req.headers.accept, query);
   if (!output) throw newNotAcceptable(['application/json', 'application/yaml', 'application/json;as=Table;v=v1;g=meta.k8s.io']);

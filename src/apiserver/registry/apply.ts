@@ -9,7 +9,7 @@ import { toRequestVersion, toStorageVersion } from './versions.ts';
 import type { RequestContext } from '../handlers/context.ts';
 import { admitAndValidate } from '../handlers/write.ts';
 import type { FieldSet, Path } from './managed-fields.ts';
-import { formatPath, fromFieldsV1, leaves, toFieldsV1, valueAt } from './managed-fields.ts';
+import { formatPath, fromFieldsV1, hasLeaf, isNormalFieldsV1, leaves, toFieldsV1, valueAt } from './managed-fields.ts';
 import { isDeepStrictEqual } from 'node:util';
 import { deepCopy } from '../../machinery/clone.ts';
 import { secondsTimestamp } from '../../machinery/time.ts';
@@ -39,6 +39,12 @@ function setEntries(obj: any, entries: Entry[]): void {
 }
 
 function withoutFields(entry: Entry, remove: Set<string>): Entry {
+  // Most writes touch none of another manager's fields: its tree stays as it is.
+  if (isNormalFieldsV1(entry.fieldsV1)) {
+    let hit = false;
+    for (const k of remove) if ((hit = hasLeaf(entry.fieldsV1, k))) break;
+    if (!hit) return { ...entry };
+  }
   const set = fromFieldsV1(entry.fieldsV1);
   for (const k of remove) set.delete(k);
   return { ...entry, fieldsV1: toFieldsV1(set) };

@@ -75,6 +75,20 @@ function add(out: FieldSet, path: Path): void {
   if (path.length > 0) out.set(pathKey(path), path);
 }
 
+// Every write compares each leaf before and after by its path, and list
+// items' paths repeat from write to write: parse each k:/v: element once.
+// (The parsed values are only read.)
+const parsedElements = new Map<string, any>();
+function parseElement(el: string): any {
+  let v = parsedElements.get(el);
+  if (v === undefined) {
+    v = JSON.parse(el.slice(2));
+    if (parsedElements.size >= 10_000) parsedElements.clear();
+    parsedElements.set(el, v);
+  }
+  return v;
+}
+
 /** The value at a path (undefined when absent). */
 export function valueAt(obj: any, path: Path): any {
   let cur = obj;
@@ -83,10 +97,10 @@ export function valueAt(obj: any, path: Path): any {
     if (cur === undefined || cur === null) return undefined;
     if (el.startsWith('f:')) cur = cur[el.slice(2)];
     else if (el.startsWith('k:')) {
-      const id = JSON.parse(el.slice(2));
+      const id = parseElement(el);
       cur = Array.isArray(cur) ? cur.find((i) => Object.entries(id).every(([k, v]) => i?.[k] === v)) : undefined;
     } else if (el.startsWith('v:')) {
-      const v = JSON.parse(el.slice(2));
+      const v = parseElement(el);
       cur = Array.isArray(cur) && cur.includes(v) ? v : undefined;
     }
   }
@@ -107,6 +121,32 @@ function sortTree(node: Record<string, any>): Record<string, any> {
   const out: Record<string, any> = {};
   for (const k of Object.keys(node).sort()) out[k] = sortTree(node[k]);
   return out;
+}
+
+/**
+ * Whether tree is exactly what toFieldsV1 builds: nested plain objects with
+ * sorted keys (and no NUL in them, which pathKey joins with). Then
+ * toFieldsV1(fromFieldsV1(tree)) equals tree.
+ */
+export function isNormalFieldsV1(tree: unknown): boolean {
+  if (typeof tree !== 'object' || tree === null || Array.isArray(tree) || Object.getPrototypeOf(tree) !== Object.prototype) return false;
+  const node = tree as Record<string, unknown>;
+  const keys = Object.keys(node);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    if ((i > 0 && !(keys[i - 1] < k)) || k.includes(SEP) || !isNormalFieldsV1(node[k])) return false;
+  }
+  return true;
+}
+
+/** Whether fromFieldsV1(tree) holds key, for a tree isNormalFieldsV1 accepts. */
+export function hasLeaf(tree: Record<string, any>, key: string): boolean {
+  let node = tree;
+  for (const el of key.split(SEP)) {
+    if (!Object.hasOwn(node, el)) return false;
+    node = node[el];
+  }
+  return node !== tree && Object.keys(node).length === 0;
 }
 
 export function fromFieldsV1(tree: Record<string, any> | undefined): FieldSet {
