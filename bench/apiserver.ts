@@ -4,7 +4,7 @@
 // in the same run. Also a list of 10,000 pods and create → watch latency.
 //
 //   npm run bench:apiserver [-- --seconds 5] [--runs 3] [--pods 10000]
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -48,18 +48,38 @@ async function storageRates(dir: string): Promise<Figures> {
   return out;
 }
 
-async function apiRates(kubeconfig: string): Promise<Figures> {
+/** CPU seconds (user + system) the process has used so far, from /proc (the server runs in a child process). */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ (100 on Linux)
+  } catch {
+    return NaN;
+  }
+}
+
+async function apiRates(kubeconfig: string, serverPid?: number): Promise<Figures> {
   const http = adminClient(kubeconfig);
   const out: Figures = {};
   const cm = '/api/v1/namespaces/default/configmaps';
   const ok = (status: number, what: string) => { if (status >= 300) throw new Error(`${what} answered ${status}`); };
   try {
     for (const c of CLIENTS) {
-      const created = await timedLoop(c, seconds, async (w, n) => ok((await http.call('POST', cm, configMap(`c${c}-${w}-${n}`))).status, 'create'), { recordLatency: true });
+      const cpu0 = cpuSeconds(serverPid);
+      // Gets read back the first (at most 50) ConfigMaps each worker made: on a slow machine a worker may have made fewer.
+      const made: number[] = new Array(c).fill(0);
+      const created = await timedLoop(c, seconds, async (w, n) => {
+        ok((await http.call('POST', cm, configMap(`c${c}-${w}-${n}`))).status, 'create');
+        made[w] = n + 1;
+      }, { recordLatency: true });
+      // The server's own CPU per create: what its code costs, whatever the client and the machine take.
+      out[`server_cpu_us_per_create_c${c}`] = ((cpuSeconds(serverPid) - cpu0) * 1e6) / created.ops;
       out[`create_rate_c${c}`] = created.rate;
       out[`create_p50_ms_c${c}`] = percentile(created.latencies, 50);
       out[`create_p99_ms_c${c}`] = percentile(created.latencies, 99);
-      const got = await timedLoop(c, seconds, async (w, n) => ok((await http.call('GET', `${cm}/c${c}-${w}-${n % 50}`)).status, 'get'), { recordLatency: true });
+      const got = await timedLoop(c, seconds, async (w, n) => ok((await http.call('GET', `${cm}/c${c}-${w}-${n % Math.max(1, Math.min(50, made[w]!))}`)).status, 'get'), { recordLatency: true });
       out[`get_rate_c${c}`] = got.rate;
       out[`get_p50_ms_c${c}`] = percentile(got.latencies, 50);
       out[`get_p99_ms_c${c}`] = percentile(got.latencies, 99);
@@ -133,7 +153,7 @@ async function oneRun(run: number): Promise<Figures> {
     log(`run ${run}: k8ts server`);
     const c = await startCluster();
     try {
-      return { raw_insert_unbatched_rate: raw.insert_unbatched_rate!, ...storage, ...await apiRates(c.kubeconfig) };
+      return { raw_insert_unbatched_rate: raw.insert_unbatched_rate!, ...storage, ...await apiRates(c.kubeconfig, c.process.pid) };
     } finally {
       await destroyCluster(c);
     }
