@@ -213,7 +213,6 @@ export class Kubelet {
     const work = gone ? w.kill(0) : deleting ? w.finishDeletion() : w.sync();
     work.then(() => {
       if (gone || deleting) this.workers.delete(uid);
-      else if (w.lastPrint !== undefined) this.fingerprints.set(uid, w.lastPrint);
     }, (err) => {
       this.cfg.log('pod sync failed', { pod: w.key, error: String(err?.details ?? err?.message ?? err) });
       w.wakeAt = Date.now() + 1000;
@@ -242,7 +241,8 @@ export class Kubelet {
     const now = Date.now();
     for (const [uid, w] of this.workers) {
       const print = prints.get(uid) ?? '';
-      // A busy worker looks at the runtime anyway and leaves the print of its last look (kick).
+      // As upstream's PLEG: a change the worker made itself (a container it started) wakes it once more, at the
+      // first relist after its sync; a busy worker is compared once it is done, not marked dirty by its own steps.
       const busy = this.busy.has(uid);
       const changed = !busy && print !== this.fingerprints.get(uid);
       if (!busy) this.fingerprints.set(uid, print);

@@ -23,7 +23,7 @@ import { killContainer, podGracePeriod, stopPod, MINIMUM_GRACE_PERIOD_SECONDS } 
 import type { KillContext } from './termination.ts';
 import { runHook } from './hooks.ts';
 import { formatPod } from './messages.ts';
-import { runtimePrint, runtimeView } from './runtime-view.ts';
+import { runtimeView } from './runtime-view.ts';
 import type { RuntimeView } from './runtime-view.ts';
 import { createRecorder } from '../client/events.ts';
 import type { Recorder } from '../client/events.ts';
@@ -77,8 +77,6 @@ export class PodWorker {
   private lastPosted = '';
   /** When a back-off ends and the worker should look again. */
   wakeAt = 0;
-  /** The runtime as the last sync left it (runtimePrint), for the relist. */
-  lastPrint?: string;
   terminated = false;
   readonly prober: Prober;
   private volumes?: Map<string, PreparedVolume>;
@@ -212,7 +210,6 @@ export class PodWorker {
       }
     }
     v = await this.view();
-    this.lastPrint = runtimePrint([...v.instances.values()].flat(), v.sandboxes);
     const status = await this.report(v);
     if (status.phase === 'Succeeded' || status.phase === 'Failed') {
       await this.stopAll(v, 0, false);

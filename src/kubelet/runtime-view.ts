@@ -48,8 +48,7 @@ export async function runtimeView(cri: CriClient, pod: any, hostIP: string): Pro
 
 /**
  * What the relist compares to tell that a pod's containers or sandboxes
- * changed: every id with its state, in a fixed order. The worker leaves the
- * print of its last look, so that its own steps do not wake it again.
+ * changed: every id with its state, in a fixed order.
  */
 export function runtimePrint(containers: { id: string; state: string }[], sandboxes: { id: string; state: string }[]): string {
   return [...containers, ...sandboxes].map((x) => `${x.id}:${x.state}`).sort().join(';');
