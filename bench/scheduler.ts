@@ -65,7 +65,8 @@ const withNodeAffinity: PodSpec = () => ({
   containers: container(),
   affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'topology.kubernetes.io/zone', operator: 'In', values: ALL_ZONES }] }] } } },
 });
-const lowPriority: PodSpec = () => ({ priorityClassName: 'bench-low', containers: container('7200m', '500Mi') });
+// Victims go at once, as upstream's pod-low-priority.yaml (terminationGracePeriodSeconds: 0).
+const lowPriority: PodSpec = () => ({ priorityClassName: 'bench-low', terminationGracePeriodSeconds: 0, containers: container('7200m', '500Mi') });
 const highPriority: PodSpec = () => ({ priorityClassName: 'bench-high', containers: container('24', '500Mi') });
 
 const WORKLOADS: Record<string, Workload> = {
