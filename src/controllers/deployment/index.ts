@@ -204,7 +204,11 @@ export class DeploymentController implements Reconciler {
     const replicas = d.spec.replicas ?? 1;
     const { surge, unavailable } = surgeAndUnavailable(d);
     const all = [newRS, ...old];
-    const total = all.reduce((n, rs) => n + replicasOf(rs), 0);
+    // Upstream sums spec.replicas here. A ReplicaSet just scaled down still
+    // has the pods it was told to drop until its controller deletes them, so
+    // a new pod made meanwhile could briefly exceed replicas + maxSurge; its
+    // status.replicas (live pods) holds the surge back until they are gone.
+    const total = all.reduce((n, rs) => n + Math.max(replicasOf(rs), rs.status?.replicas ?? 0), 0);
     // Scale the new ReplicaSet up within the surge budget (or down if it is over).
     if (replicasOf(newRS) > replicas) await this.scaleRS(d, newRS, replicas);
     else if (replicasOf(newRS) < replicas) {
