@@ -53,7 +53,9 @@ export class DeploymentController implements Reconciler {
     const out: any[] = [];
     for (const rs of this.cfg.replicaSets.byIndex('namespace', d.metadata.namespace)) {
       const ref = controllerRef(rs);
-      if (ref?.uid === d.metadata.uid) out.push(rs);
+      // A working copy: scaleRS records what it patched in spec.replicas, and
+      // the cached object is shared with the other controllers' informers.
+      if (ref?.uid === d.metadata.uid) out.push({ ...rs, spec: { ...rs.spec } });
       else if (!ref && matches(rs.metadata.labels ?? {}) && !d.metadata.deletionTimestamp) {
         try {
           out.push(await this.cfg.client.patch(REPLICASETS, rs.metadata.namespace, rs.metadata.name, {
