@@ -117,18 +117,18 @@ export async function volumePayload(pod: any, vol: any, src: ObjectSource, alloc
     const mode = vol.projected.defaultMode ?? DEFAULT_MODE;
     const out: Payload = new Map();
     const errs: string[] = [];
-    // The sources are read at once (a token request and a ConfigMap read need not wait for each other), merged in order.
-    const parts = await Promise.allSettled((vol.projected.sources ?? []).map(async (p: any): Promise<Payload> => {
-      if (p.configMap) return volumePayload(pod, { configMap: { ...p.configMap, defaultMode: mode } }, src, alloc);
-      if (p.secret) return volumePayload(pod, { secret: { ...p.secret, secretName: p.secret.name, defaultMode: mode } }, src, alloc);
-      if (p.downwardAPI) return downwardPayload(pod, p.downwardAPI.items, mode, alloc);
-      if (p.serviceAccountToken) return tokenPayload(pod, p.serviceAccountToken, mode, src);
-      // clusterTrustBundle sources need trust bundles, which this cluster does not serve yet.
-      return new Map();
-    }));
-    for (const r of parts) {
-      if (r.status === 'fulfilled') for (const [k, v] of r.value) out.set(k, v);
-      else errs.push((r.reason as Error).message);
+    for (const p of vol.projected.sources ?? []) {
+      try {
+        let part: Payload = new Map();
+        if (p.configMap) part = await volumePayload(pod, { configMap: { ...p.configMap, defaultMode: mode } }, src, alloc);
+        else if (p.secret) part = await volumePayload(pod, { secret: { ...p.secret, secretName: p.secret.name, defaultMode: mode } }, src, alloc);
+        else if (p.downwardAPI) part = downwardPayload(pod, p.downwardAPI.items, mode, alloc);
+        else if (p.serviceAccountToken) part = await tokenPayload(pod, p.serviceAccountToken, mode, src);
+        // clusterTrustBundle sources need trust bundles, which this cluster does not serve yet.
+        for (const [k, v] of part) out.set(k, v);
+      } catch (err) {
+        errs.push((err as Error).message);
+      }
     }
     if (errs.length === 1) throw new Error(errs[0]);
     if (errs.length) throw new Error(`[${errs.join(', ')}]`);
