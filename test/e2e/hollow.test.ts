@@ -1,6 +1,7 @@
 // `k8ts hollow` against `k8ts server`, checked with the real kubectl: 50
 // nodes Ready within 30 s, bound pods Running, job-style pods Succeeded or
-// Failed, and a node told to stop heartbeating stops renewing its Lease.
+// Failed, and a node told to stop heartbeating (by annotation, or every node
+// by SIGUSR1 to the process) stops renewing its Lease.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -75,5 +76,23 @@ describe('hollow nodes', { timeout: 180_000 }, () => {
     // Other nodes keep renewing.
     const other = (await c.k(['-n', 'kube-node-lease', 'get', 'lease', 'hollow-5', '-o', 'jsonpath={.spec.renewTime}'])).trim();
     assert.ok(Date.parse(other) > Date.parse(stopped));
+  });
+
+  it('SIGUSR1 stops every node\'s Lease renewals, SIGUSR2 resumes them', async () => {
+    const renewTimes = async () => {
+      const leases = JSON.parse(await c.k(['-n', 'kube-node-lease', 'get', 'leases', '-o', 'json'])).items;
+      return new Map<string, string>(leases.filter((l: any) => /^hollow-(1[0-9])$/.test(l.metadata.name)).map((l: any) => [l.metadata.name, l.spec.renewTime]));
+    };
+    hollow.kill('SIGUSR1');
+    await sleep(1500);
+    const stopped = await renewTimes();
+    assert.equal(stopped.size, 10);
+    await sleep(12_000);
+    assert.deepEqual(await renewTimes(), stopped, 'no renewTime may advance while every heartbeat is stopped');
+    hollow.kill('SIGUSR2');
+    await until('every Lease renewed again', 15_000, async () => {
+      const now = await renewTimes();
+      return [...stopped].every(([name, t]) => Date.parse(now.get(name)!) > Date.parse(t));
+    });
   });
 });
