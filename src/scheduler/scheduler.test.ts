@@ -152,7 +152,8 @@ profiles:
     assert.equal(api.binds.get('high'), 'a');
   });
 
-  it('keeps a preemptor held while its victim is still in the cache (the watch has not brought the delete back)', async () => {
+  // A high-priority pod has preempted 'low' on node a (node b's low2 would do as well).
+  async function preemptedOnce() {
     const low = pod('low', { cpu: '3', priority: 0, nodeName: 'a' });
     const low2 = pod('low2', { cpu: '3', priority: 0, nodeName: 'b' });
     const { s, api } = testScheduler([node('a', { cpu: '4' }), node('b', { cpu: '4' })], [low, low2]);
@@ -160,6 +161,11 @@ profiles:
     await s.scheduleOne((await s.queue.pop())!);
     await new Promise((r) => setImmediate(r));
     assert.deepEqual(api.deleted, ['low']);
+    return { s, api, low };
+  }
+
+  it('keeps a preemptor held while its victim is still in the cache (the watch has not brought the delete back)', async () => {
+    const { s, api, low } = await preemptedOnce();
     // Another pod's deletion: the victim is still there, the preemptor stays held.
     s.clusterEvent({ resource: 'Pod', action: 'Delete' });
     assert.deepEqual(s.queue.stats(), { active: 0, backoff: 0, unschedulable: 0, gated: 1 });
@@ -172,13 +178,7 @@ profiles:
   });
 
   it('does not preempt again while its victim is terminating on the nominated node', async () => {
-    const low = pod('low', { cpu: '3', priority: 0, nodeName: 'a' });
-    const low2 = pod('low2', { cpu: '3', priority: 0, nodeName: 'b' });
-    const { s, api } = testScheduler([node('a', { cpu: '4' }), node('b', { cpu: '4' })], [low, low2]);
-    s.queue.add(pod('high', { cpu: '2', priority: 1000 }));
-    await s.scheduleOne((await s.queue.pop())!);
-    await new Promise((r) => setImmediate(r));
-    assert.deepEqual(api.deleted, ['low']);
+    const { s, api, low } = await preemptedOnce();
     // Graceful deletion: the victim stays in the cache with a deletionTimestamp.
     s.cache.updatePod({ ...low, metadata: { ...low.metadata, deletionTimestamp: '2024-01-01T00:00:10Z' } });
     s.clusterEvent({ resource: 'Pod', action: 'Delete' });
