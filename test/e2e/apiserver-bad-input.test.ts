@@ -61,6 +61,13 @@ describe('apiserver bad input', { timeout: 120_000 }, () => {
     assert.match(k.stderr, /is invalid: metadata.name: Invalid value/);
   });
 
+  it('refuses a Localhost seccompProfile without its profile, with upstream\'s cause', async () => {
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'sc' }, spec: { securityContext: { seccompProfile: { type: 'Localhost' } }, containers: [{ name: 'c', image: 'x' }] } };
+    const k = await c.kubectl(['create', '-f', '-'], { input: JSON.stringify(pod) });
+    assert.notEqual(k.code, 0);
+    assert.match(k.stderr, /Pod "sc" is invalid: spec.securityContext.seccompProfile.localhostProfile: Required value: must be set when seccomp type is Localhost/);
+  });
+
   it('refuses a wrong apiVersion or kind for the endpoint', async () => {
     expectStatus(await http.call('POST', CM, JSON.stringify({ apiVersion: 'v2', kind: 'ConfigMap', metadata: { name: 'x' } })), 400, 'BadRequest', /API version/);
     expectStatus(await http.call('POST', CM, JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x' } })), 400, 'BadRequest', /kind/);

@@ -8,6 +8,7 @@ import {
 } from './checks.ts';
 import { validateLabels, validateAnnotations } from './meta-validation.ts';
 import { validateHostAliases, validateHostNetworkPorts } from './pod-network-validation.ts';
+import { validateSeccompProfiles } from './security-validation.ts';
 import { parseQuantity, floatValue } from '../../../machinery/quantity.ts';
 
 const RESTART_POLICIES = ['Always', 'Never', 'OnFailure'];
@@ -164,6 +165,7 @@ export function validatePodSpec(spec: any, path: string, opts: { resourceIsPod?:
   if (s.hostname) errs.push(...check(`${path}.hostname`, String(s.hostname), dns1123Label));
   if (s.subdomain) errs.push(...check(`${path}.subdomain`, String(s.subdomain), dns1123Label));
   errs.push(...validateHostAliases(s.hostAliases, `${path}.hostAliases`));
+  errs.push(...validateSeccompProfiles(s, path));
   if (s.nodeSelector) errs.push(...validateLabels(s.nodeSelector, `${path}.nodeSelector`));
   return errs;
 }
