@@ -186,10 +186,28 @@ export class GarbageCollector implements Reconciler {
     }
   }
 
+  /** Removes one finalizer; on a conflict (the cache lagging the object) it re-reads the object live and tries again, as upstream retries on conflict. */
   private async removeFinalizer(info: ResourceInfo, obj: any, finalizer: string): Promise<void> {
-    const rest = (obj.metadata.finalizers ?? []).filter((f: string) => f !== finalizer);
-    await this.client.patch(info, obj.metadata.namespace ?? '', obj.metadata.name,
-      { metadata: { finalizers: rest.length ? rest : null, resourceVersion: obj.metadata.resourceVersion } }, { type: 'merge' })
-      .catch((e) => { if ((e as any)?.status?.code !== 404) throw e; });
+    const ns = obj.metadata.namespace ?? '';
+    let current = obj;
+    for (let attempt = 0; ; attempt++) {
+      if (current.metadata.uid !== obj.metadata.uid || !(current.metadata.finalizers ?? []).includes(finalizer)) return;
+      const rest = (current.metadata.finalizers ?? []).filter((f: string) => f !== finalizer);
+      try {
+        await this.client.patch(info, ns, current.metadata.name,
+          { metadata: { finalizers: rest.length ? rest : null, resourceVersion: current.metadata.resourceVersion } }, { type: 'merge' });
+        return;
+      } catch (e) {
+        const code = (e as any)?.status?.code;
+        if (code === 404) return;
+        if (code !== 409 || attempt >= 4) throw e;
+      }
+      try {
+        current = await this.client.get(info, ns, current.metadata.name);
+      } catch (e) {
+        if ((e as any)?.status?.code === 404) return;
+        throw e;
+      }
+    }
   }
 }
