@@ -8,7 +8,7 @@
 //   npm run bench:slo -- --nodes 100 --pods 1000 [--qps 20] [--bound]
 import { parseArgs } from 'node:util';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from '../src/client/rest.ts';
@@ -26,6 +26,8 @@ const { values } = parseArgs({
   options: {
     nodes: { type: 'string', default: '100' }, pods: { type: 'string', default: '1000' }, qps: { type: 'string', default: '20' },
     'pods-per-deployment': { type: 'string', default: '10' }, bound: { type: 'boolean', default: false }, out: { type: 'string', default: 'bench/results/slo.json' },
+    // Writes a V8 CPU profile of every k8ts process (server, controller manager, scheduler, hollow) into this directory.
+    'cpu-prof': { type: 'string' },
   },
 });
 const nodes = Number(values.nodes);
@@ -60,16 +62,44 @@ function sample(pid: number, prev: { t: number; ticks: number } | undefined): { 
   return { rssMiB: rss, cpu, t, ticks };
 }
 
+/** Every component's client request counts (src/client/request-stats.ts), summed per component. */
+function readCounts(dir: string): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const f of readdirSync(dir)) {
+    const component = f.replace(/-\d+\.json$/, '');
+    let counts: Record<string, number>;
+    try { counts = JSON.parse(readFileSync(join(dir, f), 'utf8')); } catch { continue; }
+    const into = (out[component] ??= {});
+    for (const [k, n] of Object.entries(counts)) into[k] = (into[k] ?? 0) + n;
+  }
+  return out;
+}
+
+function perPod(before: Record<string, Record<string, number>>, after: Record<string, Record<string, number>>, pods: number): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const [component, counts] of Object.entries(after)) {
+    for (const [k, n] of Object.entries(counts)) {
+      const d = n - (before[component]?.[k] ?? 0);
+      if (d > 0) (out[component] ??= {})[k] = Number((d / pods).toFixed(3));
+    }
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'k8ts-slo-'));
+  const statsDir = join(dir, 'client-stats');
+  mkdirSync(statsDir);
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, K8TS_LOG: 'quiet', K8TS_CLIENT_STATS_DIR: statsDir };
+  if (values['cpu-prof']) childEnv.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${resolve(values['cpu-prof'])}`;
   const port = await freePort();
-  const server = spawn(K8TS, ['server', '--data-dir', dir, '--https-listen-port', String(port), '--bind-address', '127.0.0.1', '--disable-agent'], { stdio: 'ignore', env: { ...process.env, K8TS_LOG: 'quiet' } });
+  const server = spawn(K8TS, ['server', '--data-dir', dir, '--https-listen-port', String(port), '--bind-address', '127.0.0.1', '--disable-agent'], { stdio: 'ignore', env: childEnv });
   const kubeconfig = join(dir, 'kubeconfig.yaml');
   for (let i = 0; i < 300; i++) {
     try { readFileSync(kubeconfig); break; } catch { await new Promise((r) => setTimeout(r, 100)); }
   }
   const client = new Client({ ...loadKubeconfig(kubeconfig, 'k8ts-slo'), timeoutMs: 60_000 });
-  const hollow = spawn(K8TS, ['hollow', '--kubeconfig', kubeconfig, '--nodes', String(nodes)], { stdio: 'ignore', env: { ...process.env, K8TS_LOG: 'quiet' } });
+  const hollow = spawn(K8TS, ['hollow', '--kubeconfig', kubeconfig, '--nodes', String(nodes)], { stdio: 'ignore', env: childEnv });
   const procs: Record<string, number> = { server: server.pid!, hollow: hollow.pid! };
   const samples: Record<string, { rssMiB: number; cpu: number }[]> = { server: [], hollow: [], 'controller-manager': [], scheduler: [] };
   const last: Record<string, { t: number; ticks: number }> = {};
@@ -124,6 +154,10 @@ async function main(): Promise<void> {
   const namespaces = Math.max(1, Math.ceil(deployments / 50));
   const interval = 1000 / qps;
   for (let n = 0; n < namespaces; n++) await timed('create', 'namespaces', () => client.create(NS, '', { metadata: { name: `slo-${n}` } }));
+  // The counts are flushed every 2 s: wait for a flush so that node registration is not counted per pod.
+  await new Promise((r) => setTimeout(r, 2500));
+  const countsBefore = readCounts(statsDir);
+  const ticksBefore = Object.fromEntries(Object.entries(last).map(([k, v]) => [k, v.ticks]));
   const firstCreateAt = Date.now();
   for (let i = 0; i < deployments; i++) {
     const ns = `slo-${i % namespaces}`;
@@ -150,6 +184,9 @@ async function main(): Promise<void> {
   }
   const tWait = Date.now();
   while (startup.length < totalPods && Date.now() - tWait < 300_000) await new Promise((r) => setTimeout(r, 500));
+  const ticksAfter = Object.fromEntries(Object.entries(last).map(([k, v]) => [k, v.ticks]));
+  await new Promise((r) => setTimeout(r, 2500));
+  const countsAfter = readCounts(statsDir);
   await timed('list', 'pods (all namespaces)', () => client.list(PODS));
   watch.close();
   clearInterval(sampler);
@@ -161,7 +198,13 @@ async function main(): Promise<void> {
     podStartupMs: { n: startup.length, p50: pct(startup, 50), p90: pct(startup, 90), p99: pct(startup, 99) },
     // Controllers, scheduler and nodes together: pods Running per second from the first create to the last pod Running.
     podsRunningPerSecond: startup.length / Math.max(0.001, (lastRunningAt - firstCreateAt) / 1000),
-    processes: Object.fromEntries(Object.entries(samples).map(([k, xs]) => [k, { maxRssMiB: Math.max(...xs.map((x) => x.rssMiB)), meanCpu: xs.reduce((a, x) => a + x.cpu, 0) / Math.max(1, xs.length) }])),
+    processes: Object.fromEntries(Object.entries(samples).map(([k, xs]) => [k, {
+      maxRssMiB: Math.max(...xs.map((x) => x.rssMiB)), meanCpu: xs.reduce((a, x) => a + x.cpu, 0) / Math.max(1, xs.length),
+      // CPU (user + system) from the first create until every pod ran, per pod: comparable across runs whatever the wall clock did.
+      cpuMsPerPod: ((ticksAfter[k] ?? 0) - (ticksBefore[k] ?? 0)) * 10 / Math.max(1, startup.length),
+    }])),
+    // Client-side API requests (and watch events received) per pod Running, by component, verb and resource.
+    requestsPerPod: perPod(countsBefore, countsAfter, Math.max(1, startup.length)),
   };
   mkdirSync(resolve('bench/results'), { recursive: true });
   writeFileSync(values.out!, JSON.stringify(report, null, 2));
@@ -174,12 +217,17 @@ async function main(): Promise<void> {
   const ps = report.podStartupMs;
   console.log(`pod startup (${ps.n})`.padEnd(40), ps.p50.toFixed(0).padStart(9), ps.p90.toFixed(0).padStart(9), ps.p99.toFixed(0).padStart(9), ` p99 <= 5 s ${ps.p99 <= 5000 ? 'met' : 'MISSED'}`);
   console.log(`pods Running per second (first create to last Running): ${report.podsRunningPerSecond.toFixed(0)}`);
-  for (const [k, v] of Object.entries(report.processes)) console.log(`${k}: max RSS ${v.maxRssMiB.toFixed(0)} MiB, mean CPU ${v.meanCpu.toFixed(2)} cores`);
+  for (const [k, v] of Object.entries(report.processes)) console.log(`${k}: max RSS ${v.maxRssMiB.toFixed(0)} MiB, mean CPU ${v.meanCpu.toFixed(2)} cores, ${v.cpuMsPerPod.toFixed(2)} CPU ms per pod`);
+  for (const [component, counts] of Object.entries(report.requestsPerPod)) {
+    console.log(`${component} requests per pod: ${Object.entries(counts).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  }
 
   client.close();
+  // Let them exit on their own (a CPU profile is written at exit), within bounds.
+  const exited = (p: ReturnType<typeof spawn>) => new Promise<void>((r) => { if (p.exitCode !== null) r(); else p.once('exit', () => r()); });
   hollow.kill('SIGTERM');
   server.kill('SIGTERM');
-  await new Promise((r) => setTimeout(r, 1000));
+  await Promise.race([Promise.all([exited(hollow), exited(server)]), new Promise((r) => setTimeout(r, values['cpu-prof'] ? 30_000 : 5000))]);
   rmSync(dir, { recursive: true, force: true });
 }
 

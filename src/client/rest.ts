@@ -11,6 +11,7 @@ import type { ResourceInfo } from '../api/resources.ts';
 import { apiVersionOf } from '../api/resources.ts';
 import { StatusError } from '../machinery/errors.ts';
 import { inProcessSocket } from './in-process.ts';
+import { countRequest, describeRequest, setStatsAgent } from './request-stats.ts';
 
 export interface ClientConfig {
   server: string; // https://host:port
@@ -68,6 +69,7 @@ export class Client {
   constructor(config: ClientConfig) {
     this.config = config;
     this.url = new URL(config.server);
+    setStatsAgent(config.userAgent ?? 'k8ts');
     this.agent = new Agent({ ca: config.caPem, cert: config.certPem, key: config.keyPem, keepAlive: true, maxSockets: 32 });
     this.watchAgent = new Agent({ ca: config.caPem, cert: config.certPem, key: config.keyPem, keepAlive: false, maxSockets: Infinity });
   }
@@ -97,6 +99,7 @@ export class Client {
 
   async request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
     const text = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    countRequest(describeRequest(method, path));
     const res = await this.open(method, path, text, headers, this.config.timeoutMs ?? 30_000);
     const chunks: Buffer[] = [];
     for await (const c of res as AsyncIterable<Buffer>) chunks.push(c);
@@ -138,7 +141,9 @@ export class Client {
     onEvent: (ev: WatchEvent<T>) => void): WatchHandle {
     let req: IncomingMessage | null = null;
     let closed = false;
+    const eventKey = `watch-event ${r.resource}`;
     const done = (async () => {
+      countRequest(`watch ${r.resource}`);
       const res = await this.open('GET', resourcePath(r, namespace) + query({ watch: 1, ...opts }), undefined, {}, undefined, this.watchAgent);
       req = res;
       if (closed) { res.destroy(); return; }
@@ -160,7 +165,10 @@ export class Client {
           while ((nl = buf.indexOf('\n', start)) >= 0) {
             const line = buf.slice(start, nl);
             start = nl + 1;
-            if (line.trim() !== '') onEvent(JSON.parse(line));
+            if (line.trim() !== '') {
+              countRequest(eventKey);
+              onEvent(JSON.parse(line));
+            }
           }
           if (start > 0) buf = buf.slice(start);
         }
