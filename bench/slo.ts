@@ -80,11 +80,14 @@ function perPod(before: Record<string, Record<string, number>>, after: Record<st
   for (const [component, counts] of Object.entries(after)) {
     for (const [k, n] of Object.entries(counts)) {
       const d = n - (before[component]?.[k] ?? 0);
-      if (d > 0) (out[component] ??= {})[k] = Number((d / pods).toFixed(3));
+      if (d / pods >= 0.0005) (out[component] ??= {})[k] = Number((d / pods).toFixed(3));
     }
   }
   return out;
 }
+
+/** Stopped if the harness fails, so that no server outlives it. */
+const children: ReturnType<typeof spawn>[] = [];
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'k8ts-slo-'));
@@ -95,11 +98,14 @@ async function main(): Promise<void> {
   const port = await freePort();
   const server = spawn(K8TS, ['server', '--data-dir', dir, '--https-listen-port', String(port), '--bind-address', '127.0.0.1', '--disable-agent'], { stdio: 'ignore', env: childEnv });
   const kubeconfig = join(dir, 'kubeconfig.yaml');
-  for (let i = 0; i < 300; i++) {
+  children.push(server);
+  // A busy machine can take a while to start the server.
+  for (let i = 0; i < 1200; i++) {
     try { readFileSync(kubeconfig); break; } catch { await new Promise((r) => setTimeout(r, 100)); }
   }
   const client = new Client({ ...loadKubeconfig(kubeconfig, 'k8ts-slo'), timeoutMs: 60_000 });
   const hollow = spawn(K8TS, ['hollow', '--kubeconfig', kubeconfig, '--nodes', String(nodes)], { stdio: 'ignore', env: childEnv });
+  children.push(hollow);
   const procs: Record<string, number> = { server: server.pid!, hollow: hollow.pid! };
   const samples: Record<string, { rssMiB: number; cpu: number }[]> = { server: [], hollow: [], 'controller-manager': [], scheduler: [] };
   const last: Record<string, { t: number; ticks: number }> = {};
@@ -225,6 +231,13 @@ async function main(): Promise<void> {
   client.close();
   // Let them exit on their own (a CPU profile is written at exit), within bounds.
   const exited = (p: ReturnType<typeof spawn>) => new Promise<void>((r) => { if (p.exitCode !== null) r(); else p.once('exit', () => r()); });
+  if (values['cpu-prof']) {
+    // The server stops its components with SIGKILL after 5 s, too soon to write a profile: stop them first.
+    const pids = ['controller-manager', 'scheduler'].map((k) => procs[k]).filter(Boolean);
+    for (const pid of pids) process.kill(pid, 'SIGTERM');
+    const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+    for (let i = 0; i < 300 && pids.some(alive); i++) await new Promise((r) => setTimeout(r, 100));
+  }
   hollow.kill('SIGTERM');
   server.kill('SIGTERM');
   await Promise.race([Promise.all([exited(hollow), exited(server)]), new Promise((r) => setTimeout(r, values['cpu-prof'] ? 30_000 : 5000))]);
@@ -233,5 +246,6 @@ async function main(): Promise<void> {
 
 main().catch((err) => {
   console.error(err);
+  for (const c of children) c.kill('SIGTERM');
   process.exitCode = 1;
 });
