@@ -11,7 +11,7 @@
 //   --profile-dir D writes a CPU profile of each measured phase to D)
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startCluster, destroyCluster, killGroup, writeTemp, K8TS } from '../test/support/cluster.ts';
@@ -102,6 +102,39 @@ const WORKLOADS: Record<string, Workload> = {
   },
 };
 
+const TICK_US = 1e6 / 100; // USER_HZ: /proc's CPU times are in 1/100 s on Linux
+
+/** user+system CPU (µs) per component: each root's whole process tree, named by its k8ts subcommand. */
+function cpuByComponent(roots: Record<string, number>): Record<string, number> {
+  const parent = new Map<number, number>();
+  const cpu = new Map<number, number>();
+  const cmd = new Map<number, string>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const pid = Number(d);
+      parent.set(pid, Number(f[1]));
+      cpu.set(pid, (Number(f[11]) + Number(f[12])) * TICK_US);
+      const argv = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
+      const main = argv.findIndex((a) => a.endsWith('main.ts'));
+      cmd.set(pid, main >= 0 ? argv[main + 1] ?? '' : argv[0]);
+    } catch { /* the process went away */ }
+  }
+  const out: Record<string, number> = {};
+  for (const [name, root] of Object.entries(roots)) {
+    for (const pid of cpu.keys()) {
+      let p: number | undefined = pid;
+      while (p && p !== root && p > 1) p = parent.get(p);
+      if (p !== root) continue;
+      const key = pid === root ? name : `${name}/${cmd.get(pid)}`;
+      out[key] = (out[key] ?? 0) + cpu.get(pid)!;
+    }
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   const profileDir = values['profile-dir'] ? resolve(values['profile-dir']) : undefined;
   const baseOptions = process.env.NODE_OPTIONS ?? '';
@@ -123,13 +156,17 @@ async function main(): Promise<void> {
   const results: Record<string, unknown>[] = [];
   try {
     log(`starting ${NODES} hollow nodes`);
-    children.push(spawn(K8TS, ['hollow', '--kubeconfig', c.kubeconfig, '--nodes', String(NODES), '--cpu', '32', '--zones', String(ZONES)], { stdio: 'ignore', detached: true, env: { ...process.env, K8TS_LOG: 'quiet' } }));
+    const hollow = spawn(K8TS, ['hollow', '--kubeconfig', c.kubeconfig, '--nodes', String(NODES), '--cpu', '32', '--zones', String(ZONES)], { stdio: 'ignore', detached: true, env: { ...process.env, K8TS_LOG: 'quiet' } });
+    children.push(hollow);
     await until(`${NODES} Ready nodes`, 600_000, async () => {
       const list = JSON.parse((await http.call('GET', '/api/v1/nodes')).body);
       return list.items.filter((x: any) => x.status?.conditions?.some((y: any) => y.type === 'Ready' && y.status === 'True')).length >= NODES;
     }, 2000);
     const cfg = writeTemp('bench-scheduler.yaml', `apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nprofiles:\n- schedulerName: ${SCHEDULER}\n`);
-    const sched = spawn(K8TS, ['scheduler', '--kubeconfig', c.kubeconfig, '--leader-elect=false', '--scheduler-config', cfg, '--explain-port', '0'], { stdio: 'ignore', detached: true, env: { ...process.env, NODE_OPTIONS: profiling, K8TS_LOG: 'quiet' } });
+    // Profiled, the scheduler exits on SIGUSR2 at once (process.exit writes the
+    // profile); a SIGTERM waits for its event loop to drain, which may not come.
+    const exitOnUsr2 = profileDir ? ' --import=data:text/javascript,process.on(`SIGUSR2`,()=>process.exit(0))' : '';
+    const sched = spawn(K8TS, ['scheduler', '--kubeconfig', c.kubeconfig, '--leader-elect=false', '--scheduler-config', cfg, '--explain-port', '0'], { stdio: 'ignore', detached: true, env: { ...process.env, NODE_OPTIONS: profiling + exitOnUsr2, K8TS_LOG: 'quiet' } });
     children.push(sched);
 
     for (const [name, value] of [['bench-low', 0], ['bench-high', 1000]] as const) {
@@ -174,6 +211,9 @@ async function main(): Promise<void> {
       }, w.churn.intervalMs);
       process.kill(sched.pid!, 'SIGSTOP');
       await create(ns, 'm', w.measured, w.spec, name);
+      const roots = { server: c.process.pid!, scheduler: sched.pid!, hollow: hollow.pid! };
+      const cpu0 = cpuByComponent(roots);
+      const self0 = process.cpuUsage();
       const resumed = performance.now();
       process.kill(sched.pid!, 'SIGCONT');
       try {
@@ -181,6 +221,14 @@ async function main(): Promise<void> {
       } finally {
         if (churn) clearInterval(churn);
       }
+      const cpu1 = cpuByComponent(roots);
+      const self1 = process.cpuUsage(self0);
+      const phaseS = (performance.now() - resumed) / 1000;
+      cpu1.bench = self1.user + self1.system;
+      // CPU per measured pod over the phase (resume → all bound, as the poll saw it), per process.
+      const cpuUsPerPod = Object.fromEntries(Object.entries(cpu1).map(([k, v]) => [k, Math.round((v - (cpu0[k] ?? 0)) / w.measured)]));
+      const busy = Object.fromEntries(Object.entries(cpu1).map(([k, v]) => [k, Number(((v - (cpu0[k] ?? 0)) / 1e6 / phaseS).toFixed(2))]));
+      log(`${name}: CPU µs/pod ${JSON.stringify(cpuUsPerPod)}; cores busy over ${phaseS.toFixed(1)} s ${JSON.stringify(busy)}`);
       if (churn) log(`${name}: ${churned} churn pods created, ${boundCount(ns, 'churn', churned)} bound`);
       let last = resumed;
       for (let i = 0; i < w.measured; i++) last = Math.max(last, boundAt.get(`${ns}/m-${i}`)!);
@@ -188,7 +236,7 @@ async function main(): Promise<void> {
       // The measured phase on the monotonic clock that CPU profiles use (µs), to cut profiles to it.
       const mono = (t: number) => Math.round((Number(process.hrtime.bigint() / 1000n) - (performance.now() - t) * 1000));
       const floor = FLOORS[name];
-      results.push({ workload: name, nodes: NODES, existing: w.init, measured: w.measured, churned, podsPerSecond: rate, floor, ratioToFloor: floor ? rate / floor : undefined, monotonicUs: [mono(resumed), mono(last)] });
+      results.push({ workload: name, nodes: NODES, existing: w.init, measured: w.measured, churned, podsPerSecond: rate, floor, ratioToFloor: floor ? rate / floor : undefined, cpuUsPerPod, monotonicUs: [mono(resumed), mono(last)] });
       log(`${name}: ${rate.toFixed(0)} pods/s${floor ? ` (${(rate / floor).toFixed(1)}x upstream's floor of ${floor})` : ''}`);
       if (w.cleanup) {
         // Leave no pending or node-filling pods for the next workload.
@@ -199,7 +247,7 @@ async function main(): Promise<void> {
     if (profileDir) {
       // A clean exit, so that the scheduler writes its profile.
       const exited = new Promise((r) => sched.once('exit', r));
-      sched.kill('SIGTERM');
+      sched.kill('SIGUSR2');
       await Promise.race([exited, new Promise((r) => setTimeout(r, 60_000))]);
     }
   } finally {

@@ -18,7 +18,7 @@ export interface RawAttempt {
   numAllNodes: number;
   statuses: Map<string, Status>;
   feasible: string[];
-  scored?: { nodes: string[]; totals: number[]; byPlugin: Map<string, number[]>; weights: Record<string, number> };
+  scored?: { nodes: string[]; totals: ArrayLike<number>; byPlugin: Map<string, ArrayLike<number>>; weights: Record<string, number> };
 }
 
 export interface ExplainedAttempt {

@@ -222,7 +222,8 @@ export class Scheduler {
     const ps = fwk.runPreScore(state, pi, feasible);
     if (ps) return failure(ps.message(), true);
     const { totals, byPlugin } = fwk.runScore(state, pi, feasible);
-    raw.scored = { nodes: feasible.map((n) => n.name), totals, byPlugin, weights: fwk.profile.weights };
+    // raw.feasible holds these nodes' names in this order: no second array per attempt kept.
+    raw.scored = { nodes: raw.feasible, totals, byPlugin, weights: fwk.profile.weights };
     let best = 0;
     let ties = 1;
     for (let i = 1; i < totals.length; i++) {

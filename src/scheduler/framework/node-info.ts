@@ -4,6 +4,7 @@ import type { Resource } from './resources.ts';
 import { addTo, cloneResource, emptyResource, resourceFromList } from './resources.ts';
 import type { PodInfo } from './pod-info.ts';
 import { hasAffinity } from './pod-info.ts';
+import type { Taint } from './selectors.ts';
 
 export interface ImageState {
   size: number;
@@ -36,6 +37,8 @@ export class NodeInfo {
   generation = 0;
   /** spec.unschedulable, read once per Node update (Filter reads it for every node). */
   unschedulable = false;
+  /** spec.taints, or null when there are none: TaintToleration reads it for every node. */
+  taints: Taint[] | null = null;
 
   constructor(name: string) {
     this.name = name;
@@ -44,6 +47,7 @@ export class NodeInfo {
   setNode(node: any): void {
     this.node = node;
     this.unschedulable = !!node.spec?.unschedulable;
+    this.taints = node.spec?.taints?.length ? node.spec.taints : null;
     this.allocatable = resourceFromList(node.status?.allocatable ?? node.status?.capacity);
     this.generation++;
   }
@@ -95,6 +99,7 @@ export class NodeInfo {
     const c = new NodeInfo(this.name);
     c.node = this.node;
     c.unschedulable = this.unschedulable;
+    c.taints = this.taints;
     c.pods = [...this.pods];
     c.podsWithAffinity = [...this.podsWithAffinity];
     c.podsWithRequiredAntiAffinity = [...this.podsWithRequiredAntiAffinity];

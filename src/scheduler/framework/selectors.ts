@@ -101,10 +101,17 @@ export function tolerates(t: Toleration, taint: Taint): boolean {
 }
 
 /** The first taint (among those passing the filter) no toleration covers. */
-export function findUntoleratedTaint(taints: Taint[] | undefined, tolerations: Toleration[] | undefined, include: (t: Taint) => boolean): Taint | undefined {
-  for (const taint of taints ?? []) {
+export function findUntoleratedTaint(taints: Taint[] | undefined | null, tolerations: Toleration[] | undefined, include: (t: Taint) => boolean): Taint | undefined {
+  if (!taints) return undefined;
+  // Index loops, no closures: TaintToleration's Filter calls this for every tainted node it visits.
+  for (let i = 0; i < taints.length; i++) {
+    const taint = taints[i];
     if (!include(taint)) continue;
-    if (!(tolerations ?? []).some((t) => tolerates(t, taint))) return taint;
+    let tolerated = false;
+    if (tolerations) {
+      for (let j = 0; j < tolerations.length && !tolerated; j++) tolerated = tolerates(tolerations[j], taint);
+    }
+    if (!tolerated) return taint;
   }
   return undefined;
 }

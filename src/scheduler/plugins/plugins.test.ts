@@ -45,6 +45,9 @@ describe('Filter plugins', () => {
     { plugin: nodePorts(), name: '0.0.0.0 collides with any IP', pod: pod('p', { spec: hostPort(8080) }), node: info(node('a'), [pod('q', { spec: hostPort(8080, '10.0.0.2') })]), want: "2:node(s) didn't have free ports for the requested pod ports" },
     { plugin: taintToleration(), name: 'NoSchedule taint', pod: pod('p'), node: info(node('a', { taints: [{ key: 'k', value: 'v', effect: 'NoSchedule' }] })), want: '3:node(s) had untolerated taint {k: v}' },
     { plugin: taintToleration(), name: 'PreferNoSchedule does not filter', pod: pod('p'), node: info(node('a', { taints: [{ key: 'k', effect: 'PreferNoSchedule' }] })), want: 'ok' },
+    { plugin: taintToleration(), name: 'tolerated by key and value', pod: pod('p', { spec: { tolerations: [{ key: 'k', operator: 'Equal', value: 'v', effect: 'NoSchedule' }] } }), node: info(node('a', { taints: [{ key: 'k', value: 'v', effect: 'NoSchedule' }] })), want: 'ok' },
+    { plugin: taintToleration(), name: 'the second taint is the untolerated one', pod: pod('p', { spec: { tolerations: [{ key: 'x', operator: 'Exists' }, { key: 'k', operator: 'Exists', effect: 'NoExecute' }] } }), node: info(node('a', { taints: [{ key: 'k', value: 'v', effect: 'NoExecute' }, { key: 'k2', value: 'w', effect: 'NoSchedule' }] })), want: '3:node(s) had untolerated taint {k2: w}' },
+    { plugin: taintToleration(), name: 'a toleration for another effect does not count', pod: pod('p', { spec: { tolerations: [{ key: 'k', operator: 'Exists', effect: 'NoExecute' }] } }), node: info(node('a', { taints: [{ key: 'k', value: 'v', effect: 'NoSchedule' }] })), want: '3:node(s) had untolerated taint {k: v}' },
     { plugin: nodeAffinity(), name: 'nodeSelector mismatch', pod: pod('p', { spec: { nodeSelector: { disk: 'ssd' } } }), node: info(node('a')), want: "3:node(s) didn't match Pod's node affinity/selector" },
     { plugin: nodeAffinity(), name: 'required matchFields', pod: pod('p', { spec: { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['a'] }] }] } } } } }), node: info(node('a')), want: 'ok' },
     { plugin: nodeAffinity({ addedAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'pool', operator: 'Exists' }] }] } } }), name: 'scheduler-enforced affinity', pod: pod('p'), node: info(node('a')), want: "3:node(s) didn't match scheduler-enforced node affinity" },
@@ -68,6 +71,21 @@ describe('Score plugins', () => {
   it('TaintToleration: fewer untolerated PreferNoSchedule taints score higher', () => {
     const t = (n: number) => Array.from({ length: n }, (_, i) => ({ key: `k${i}`, effect: 'PreferNoSchedule' }));
     assert.deepEqual(run(taintToleration(), pod('p'), [info(node('a')), info(node('b', { taints: t(1) })), info(node('c', { taints: t(2) }))]), [100, 50, 0]);
+  });
+  it('TaintToleration: only tolerations for PreferNoSchedule (or every effect) lower the count', () => {
+    const taints = [{ key: 'a', effect: 'PreferNoSchedule' }, { key: 'b', effect: 'PreferNoSchedule' }, { key: 'c', effect: 'NoSchedule' }];
+    const tol = (tolerations: any[]) => pod('p', { spec: { tolerations } });
+    // w's two taints are never tolerated by key, so it sets the maximum count (2) that x is scaled by.
+    const other = [{ key: 'e', effect: 'PreferNoSchedule' }, { key: 'f', effect: 'PreferNoSchedule' }];
+    const nodes = () => [info(node('x', { taints })), info(node('w', { taints: other })), info(node('y'))];
+    const cases: [string, any, number[]][] = [
+      ['none tolerated', tol([]), [0, 0, 100]],
+      ['one tolerated for PreferNoSchedule', tol([{ key: 'a', operator: 'Exists', effect: 'PreferNoSchedule' }]), [50, 0, 100]],
+      ['one tolerated for every effect', tol([{ key: 'b', operator: 'Exists' }]), [50, 0, 100]],
+      ['a NoSchedule toleration does not count', tol([{ key: 'a', operator: 'Exists', effect: 'NoSchedule' }]), [0, 0, 100]],
+      ['all tolerated by an empty key with Exists', tol([{ operator: 'Exists' }]), [100, 100, 100]],
+    ];
+    for (const [name, p, want] of cases) assert.deepEqual(run(taintToleration(), p, nodes()), want, name);
   });
   it('NodeAffinity: preferred weights, normalized to the best', () => {
     const pref = [{ weight: 2, preference: { matchExpressions: [{ key: 'disk', operator: 'In', values: ['ssd'] }] } }, { weight: 6, preference: { matchExpressions: [{ key: 'gpu', operator: 'Exists' }] } }];

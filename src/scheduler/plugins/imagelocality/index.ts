@@ -25,22 +25,38 @@ function imagesOf(pod: any): string[] {
 }
 
 export function imageLocality(_args: unknown, handle: Handle): Plugin {
+  // Score runs for every feasible node of one cycle in a row: what depends
+  // only on the pod and the cluster size is worked out once, on its first node.
+  let lastCycle: object | null = null;
+  let lastPod: object | null = null;
+  let images: string[] = [];
+  let total = 0;
+  let max = 0;
+  const scale = (sum: number) => {
+    const clamped = Math.min(Math.max(sum, MIN_THRESHOLD), max);
+    return max === MIN_THRESHOLD ? 0 : Math.trunc((MAX_NODE_SCORE * (clamped - MIN_THRESHOLD)) / (max - MIN_THRESHOLD));
+  };
+  let noImages = 0;
   return {
     name: NAME,
     events: () => [{ resource: 'Node', actions: ['Add', 'Update'] }],
-    score(_state, pod, node) {
-      const images = imagesOf(pod.pod);
-      let sum = 0;
-      if (node.images.size) {
-        const total = handle.snapshot.nodes().length;
-        for (const name of images) {
-          const st = node.images.get(name);
-          if (st && total > 0) sum += Math.trunc(st.size * (st.numNodes / total));
-        }
+    score(state, pod, node) {
+      // Keyed by the cycle too: a pod retried later may see another node count.
+      if (state !== lastCycle || pod.pod !== lastPod) {
+        lastCycle = state;
+        lastPod = pod.pod;
+        images = imagesOf(pod.pod);
+        total = handle.snapshot.nodes().length;
+        max = MAX_CONTAINER_THRESHOLD * images.length;
+        noImages = scale(0);
       }
-      const max = MAX_CONTAINER_THRESHOLD * images.length;
-      const clamped = Math.min(Math.max(sum, MIN_THRESHOLD), max);
-      return max === MIN_THRESHOLD ? 0 : Math.trunc((MAX_NODE_SCORE * (clamped - MIN_THRESHOLD)) / (max - MIN_THRESHOLD));
+      if (node.images.size === 0) return noImages;
+      let sum = 0;
+      for (const name of images) {
+        const st = node.images.get(name);
+        if (st && total > 0) sum += Math.trunc(st.size * (st.numNodes / total));
+      }
+      return scale(sum);
     },
   };
 }

@@ -3,7 +3,7 @@
 import type { Plugin } from '../../framework/types.ts';
 import { skip } from '../../framework/status.ts';
 import type { ResourceSpec } from './scorers.ts';
-import { DEFAULT_RESOURCES, fillAllocatableAndRequested, balanced } from './scorers.ts';
+import { DEFAULT_RESOURCES, balanced, balancedDefault, fillAllocatableAndRequested, isDefaultResources } from './scorers.ts';
 
 export const NAME = 'NodeResourcesBalancedAllocation';
 
@@ -12,6 +12,7 @@ export function nodeResourcesBalancedAllocation(args: { resources?: ResourceSpec
   // Scratch arrays, reused: Score runs synchronously for every feasible node.
   const req = new Array<number>(resources.length).fill(0);
   const alloc = new Array<number>(resources.length).fill(0);
+  const fast = isDefaultResources(resources);
   return {
     name: NAME,
     events: () => [{ resource: 'Pod', actions: ['Delete'] }, { resource: 'Node', actions: ['Add', 'Update'] }],
@@ -21,6 +22,7 @@ export function nodeResourcesBalancedAllocation(args: { resources?: ResourceSpec
       return any ? null : skip(); // a best-effort pod changes no balance
     },
     score(_state, pod, node) {
+      if (fast) return balancedDefault(node, pod.requests);
       for (let i = 0; i < resources.length; i++) {
         fillAllocatableAndRequested(node, pod.requests, resources[i].name, true, alloc, req, i);
       }

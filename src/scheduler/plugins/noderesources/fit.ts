@@ -8,7 +8,7 @@ import type { PodInfo } from '../../framework/pod-info.ts';
 import { unschedulable } from '../../framework/status.ts';
 import type { Status } from '../../framework/status.ts';
 import type { ResourceSpec, Scorer, ShapePoint } from './scorers.ts';
-import { DEFAULT_RESOURCES, fillAllocatableAndRequested, leastAllocated, mostAllocated, requestedToCapacityRatio } from './scorers.ts';
+import { DEFAULT_RESOURCES, fillAllocatableAndRequested, isDefaultResources, leastAllocated, leastAllocatedDefault, mostAllocated, requestedToCapacityRatio } from './scorers.ts';
 
 export const NAME = 'NodeResourcesFit';
 
@@ -84,6 +84,9 @@ export function nodeResourcesFit(args: FitArgs = {}): Plugin {
     }
     default: throw new Error(`NodeResourcesFit: scoring strategy "${strategy.type}" is not supported`);
   }
+  const fast = scorer === leastAllocated && isDefaultResources(resources);
+  let lastRequests: object | null = null;
+  let lastStandard = false;
   const statuses = new Map<string, Status>();
   const byBits: Status[] = [];
   const req = new Array<number>(resources.length).fill(0);
@@ -92,7 +95,12 @@ export function nodeResourcesFit(args: FitArgs = {}): Plugin {
     name: NAME,
     events: () => [{ resource: 'Pod', actions: ['Delete', 'Update'] }, { resource: 'Node', actions: ['Add', 'Update'] }],
     filter(_state, pod, node) {
-      if (!hasScalar(pod.requests)) {
+      // Filter runs for node after node with the same pod: ask once per pod whether it wants extended resources.
+      if (pod.requests !== lastRequests) {
+        lastRequests = pod.requests;
+        lastStandard = !hasScalar(pod.requests);
+      }
+      if (lastStandard) {
         const bits = shortfall(pod, node);
         if (bits === 0) return null;
         return (byBits[bits] ??= unschedulable(...STANDARD_REASONS.filter((_, i) => bits & (1 << i))));
@@ -107,6 +115,7 @@ export function nodeResourcesFit(args: FitArgs = {}): Plugin {
       return s;
     },
     score(_state, pod, node) {
+      if (fast) return leastAllocatedDefault(node, pod.nonZero);
       // Scratch arrays, reused: Score runs synchronously for every feasible node.
       for (let i = 0; i < resources.length; i++) {
         fillAllocatableAndRequested(node, pod.nonZero, resources[i].name, false, alloc, req, i);

@@ -115,3 +115,43 @@ export function balanced(requested: number[], allocatable: number[]): number {
   }
   return Math.trunc((1 - std) * MAX_NODE_SCORE);
 }
+
+/** Whether resources are the default cpu and memory, weight 1 each (the scorers below then apply). */
+export function isDefaultResources(resources: ResourceSpec[]): boolean {
+  return resources.length === 2 && resources[0].name === 'cpu' && resources[0].weight === 1 && resources[1].name === 'memory' && resources[1].weight === 1;
+}
+
+function leastOne(req: number, cap: number): number {
+  return req > cap ? 0 : Math.trunc(((cap - req) * MAX_NODE_SCORE) / cap);
+}
+
+/**
+ * leastAllocated over the default resources, read straight from the node
+ * (no scratch arrays, no resource names compared): the same arithmetic, for
+ * the default profile's Score, which runs for every feasible node.
+ */
+export function leastAllocatedDefault(node: NodeInfo, podNonZero: Resource): number {
+  const ca = node.allocatable.milliCPU;
+  const ma = node.allocatable.memory;
+  let score = 0;
+  let weights = 0;
+  if (ca !== 0) {
+    score += leastOne(node.nonZeroRequested.milliCPU + podNonZero.milliCPU, ca);
+    weights++;
+  }
+  if (ma !== 0) {
+    score += leastOne(node.nonZeroRequested.memory + podNonZero.memory, ma);
+    weights++;
+  }
+  return weights === 0 ? 0 : Math.trunc(score / weights);
+}
+
+/** balanced over the default resources, read straight from the node (see leastAllocatedDefault). */
+export function balancedDefault(node: NodeInfo, podReq: Resource): number {
+  const ca = node.allocatable.milliCPU;
+  const ma = node.allocatable.memory;
+  if (ca === 0 || ma === 0) return MAX_NODE_SCORE; // one fraction or none: no spread
+  const fc = Math.min((node.requested.milliCPU + podReq.milliCPU) / ca, 1);
+  const fm = Math.min((node.requested.memory + podReq.memory) / ma, 1);
+  return Math.trunc((1 - Math.abs((fc - fm) / 2)) * MAX_NODE_SCORE);
+}

@@ -20,18 +20,23 @@ export function taintToleration(): Plugin {
     name: NAME,
     events: () => [{ resource: 'Node', actions: ['Add', 'Update'] }, { resource: 'Pod', actions: ['Update'] }],
     filter(_state, pod, node) {
-      const taints = node.node?.spec?.taints;
-      if (!taints?.length) return null;
+      const taints = node.taints;
+      if (taints === null) return null;
       const taint = findUntoleratedTaint(taints, pod.pod.spec?.tolerations, filtered);
       return taint ? unresolvable(untoleratedTaintReason(taint)) : null;
     },
     score(_state, pod, node) {
-      const taints = node.node?.spec?.taints;
-      if (!taints?.length) return 0;
-      const tols: Toleration[] = (pod.pod.spec?.tolerations ?? []).filter((t: Toleration) => !t.effect || t.effect === 'PreferNoSchedule');
+      const taints = node.taints;
+      if (taints === null) return 0;
+      const tols: Toleration[] | undefined = pod.pod.spec?.tolerations;
       let n = 0;
-      for (const taint of taints) {
-        if (taint.effect === 'PreferNoSchedule' && !tols.some((t) => tolerates(t, taint))) n++;
+      for (let i = 0; i < taints.length; i++) {
+        const taint = taints[i];
+        if (taint.effect !== 'PreferNoSchedule') continue;
+        let tolerated = false;
+        // Only tolerations for PreferNoSchedule (or any effect) count, as upstream's getAllTolerationPreferNoSchedule.
+        if (tols) for (let j = 0; j < tols.length && !tolerated; j++) tolerated = (!tols[j].effect || tols[j].effect === 'PreferNoSchedule') && tolerates(tols[j], taint);
+        if (!tolerated) n++;
       }
       return n;
     },
