@@ -43,7 +43,10 @@ export async function handlePatch(ctx: RequestContext): Promise<void> {
     if (patchDoc === undefined) throw newBadRequest(`the patch is not valid JSON: ${(err as Error).message}`);
   }
   const gvk = { group: ctx.resource.group, version: ctx.resource.version, kind: ctx.resource.kind };
+  const warnings = ctx.warnings.length;
   const { obj } = await ctx.store.guaranteedUpdate(namespace, name, async (current) => {
+    // A retried attempt warns afresh.
+    ctx.warnings.length = warnings;
     const rv = current.metadata.resourceVersion;
     let patched: any;
     try {

@@ -22,7 +22,8 @@ export async function handleBinding(ctx: RequestContext): Promise<void> {
   await ctx.store.guaranteedUpdate(namespace, name, (pod) => {
     if (pod.metadata.deletionTimestamp) throw newConflict(ctx.store.qualified, name, 'pod is being deleted, cannot be assigned to a host');
     if (pod.spec?.nodeName) throw newConflict(ctx.store.qualified, name, `pod ${name} is already assigned to node "${pod.spec.nodeName}"`);
-    const next = deepCopy(pod);
+    // The pod is this attempt's own copy.
+    const next = pod;
     next.spec.nodeName = nodeName;
     const ann = body.metadata?.annotations;
     if (ann) next.metadata.annotations = { ...(next.metadata.annotations ?? {}), ...ann };

@@ -17,12 +17,14 @@ const MIN_REQUEST_TIMEOUT_S = 1800;
 type WireEvent = { type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR'; object: any };
 
 // Every watcher of a resource gets the same cached object for an event:
-// encode it once, not once per watcher (cached objects are never mutated).
-const encodedLines = new WeakMap<object, Partial<Record<WireEvent['type'], string>>>();
-function wireLine(ev: WireEvent): string {
+// encode it once, to bytes, not once per watcher (cached objects are never
+// mutated). Bytes, so that each watcher's socket write does not convert the
+// string again.
+const encodedLines = new WeakMap<object, Partial<Record<WireEvent['type'], Buffer>>>();
+function wireLine(ev: WireEvent): Buffer {
   let byType = encodedLines.get(ev.object);
   if (!byType) encodedLines.set(ev.object, (byType = {}));
-  return (byType[ev.type] ??= JSON.stringify({ type: ev.type, object: ev.object }) + '\n');
+  return (byType[ev.type] ??= Buffer.from(JSON.stringify({ type: ev.type, object: ev.object }) + '\n'));
 }
 
 export async function handleWatch(ctx: RequestContext): Promise<void> {
@@ -58,7 +60,7 @@ export async function handleWatch(ctx: RequestContext): Promise<void> {
   const tables = ctx.output.format === 'table';
   const convert = converts(resource);
 
-  const encode = (ev: WireEvent): string => {
+  const encode = (ev: WireEvent): string | Buffer => {
     if (tables && (ev.type === 'ADDED' || ev.type === 'MODIFIED' || ev.type === 'DELETED')) {
       const object = tableOf(ctx, [ev.object]);
       return JSON.stringify({ type: ev.type, object }) + '\n';
@@ -70,24 +72,25 @@ export async function handleWatch(ctx: RequestContext): Promise<void> {
   res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
   res.flushHeaders();
   // A committed batch reaches the watchers as a burst of events in one turn of
-  // the loop: corked until the turn ends, they leave as one TLS record and one
-  // syscall per watcher instead of one (plus chunk framing) per event.
-  let corked = false;
-  const uncork = (): void => {
-    corked = false;
-    // end() uncorks fully; the socket may serve another request by now.
-    if (!res.writableEnded) res.uncork();
+  // the loop: gathered until the turn ends, they leave as one HTTP chunk, one
+  // TLS record and one syscall per watcher instead of one (plus the chunk
+  // framing, four stream writes) per event.
+  let pending: (string | Buffer)[] = [];
+  const flush = (): void => {
+    const lines = pending;
+    pending = [];
+    if (res.writableEnded || res.destroyed || lines.length === 0) return;
+    if (lines.length === 1) {
+      res.write(lines[0]!);
+      return;
+    }
+    res.write(Buffer.concat(lines.map((l) => (typeof l === 'string' ? Buffer.from(l) : l))));
   };
   const write = (ev: WireEvent): void => {
     if (res.writableEnded) return;
-    if (!corked) {
-      corked = true;
-      res.cork();
-      process.nextTick(uncork);
-    }
-    res.write(encode(ev));
+    if (pending.length === 0) process.nextTick(flush);
+    pending.push(encode(ev));
   };
-
   let lastRevision = ctx.services.cacheRevision();
   const backlog: WireEvent[] = [];
   if (sendInitial) {
@@ -96,6 +99,7 @@ export async function handleWatch(ctx: RequestContext): Promise<void> {
     const since = cache.eventsSince(Number(rv));
     if (since === null) {
       write({ type: 'ERROR', object: newResourceExpired(`too old resource version: ${rv} (${cache.oldestRevision + 1})`).status });
+      flush();
       res.end();
       return;
     }
@@ -124,6 +128,7 @@ export async function handleWatch(ctx: RequestContext): Promise<void> {
     unsubscribe();
     clearInterval(bookmarkTimer);
     clearTimeout(timeoutTimer);
+    flush();
     if (!res.writableEnded) res.end();
   };
   const unsubscribe = cache.subscribe((ev) => {

@@ -9,7 +9,8 @@ import { toRequestVersion, toStorageVersion } from './versions.ts';
 import type { RequestContext } from '../handlers/context.ts';
 import { admitAndValidate } from '../handlers/write.ts';
 import type { FieldSet, Path } from './managed-fields.ts';
-import { formatPath, fromFieldsV1, hasLeaf, isNormalFieldsV1, leaves, toFieldsV1, valueAt } from './managed-fields.ts';
+import { changedLeaves, formatPath, fromFieldsV1, hasLeaf, isNormalFieldsV1, leaves, toFieldsV1, valueAt } from './managed-fields.ts';
+import { jsonEqual } from './equal.ts';
 import { isDeepStrictEqual } from 'node:util';
 import { deepCopy } from '../../machinery/clone.ts';
 import { secondsTimestamp } from '../../machinery/time.ts';
@@ -38,15 +39,15 @@ function setEntries(obj: any, entries: Entry[]): void {
   else delete obj.metadata.managedFields;
 }
 
-function withoutFields(entry: Entry, remove: Set<string>): Entry {
+function withoutFields(entry: Entry, remove: ReadonlySet<string> | ReadonlyMap<string, unknown>): Entry {
   // Most writes touch none of another manager's fields: its tree stays as it is.
   if (isNormalFieldsV1(entry.fieldsV1)) {
     let hit = false;
-    for (const k of remove) if ((hit = hasLeaf(entry.fieldsV1, k))) break;
+    for (const k of remove.keys()) if ((hit = hasLeaf(entry.fieldsV1, k))) break;
     if (!hit) return { ...entry };
   }
   const set = fromFieldsV1(entry.fieldsV1);
-  for (const k of remove) set.delete(k);
+  for (const k of remove.keys()) set.delete(k);
   return { ...entry, fieldsV1: toFieldsV1(set) };
 }
 
@@ -55,15 +56,11 @@ function withoutFields(entry: Entry, remove: Set<string>): Entry {
  * now belong to `manager` (operation Update) and no longer to anyone else.
  */
 export function trackUpdate(next: any, old: any | undefined, manager: string, apiVersion: string, now: Date, subresource = ''): void {
-  const before = old ? leaves(old) : new Map();
-  const after = leaves(next);
-  const changed = new Set<string>();
-  for (const [k, p] of after) if (!before.has(k) || !isDeepStrictEqual(valueAt(old, p), valueAt(next, p))) changed.add(k);
-  for (const k of before.keys()) if (!after.has(k)) changed.add(k);
+  const changed = old ? changedLeaves(old, next, jsonEqual) : leaves(next);
   const entries = (next.metadata.managedFields !== undefined ? entriesOf(next) : entriesOf(old)).map((e) => withoutFields(e, changed));
   const mine = entries.find((e) => e.manager === manager && e.operation === 'Update' && (e.subresource ?? '') === subresource);
   const owned = mine ? fromFieldsV1(mine.fieldsV1) : new Map<string, Path>();
-  for (const k of changed) if (after.has(k)) owned.set(k, after.get(k)!);
+  for (const [k, p] of changed) if (p !== undefined) owned.set(k, p);
   const entry: Entry = {
     manager, operation: 'Update', apiVersion, time: timestamp(now), fieldsType: 'FieldsV1', fieldsV1: toFieldsV1(owned),
     ...(subresource ? { subresource } : {}),

@@ -1,6 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { leaves, toFieldsV1, fromFieldsV1, formatPath, valueAt, isNormalFieldsV1, hasLeaf, pathKey } from './managed-fields.ts';
+import { isDeepStrictEqual } from 'node:util';
+import { changedLeaves, leaves, toFieldsV1, fromFieldsV1, formatPath, valueAt, isNormalFieldsV1, hasLeaf, pathKey } from './managed-fields.ts';
+import type { Path } from './managed-fields.ts';
+import { jsonEqual } from './equal.ts';
 import { trackUpdate } from './apply.ts';
 
 const dep = {
@@ -80,4 +83,55 @@ describe('managed fields', () => {
       { manager: 'me', operation: 'Update', apiVersion: 'apps/v1', time: '2026-01-01T00:00:00Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:metadata': { 'f:labels': { 'f:app': {} } } } },
     ]);
   });
+});
+
+/** The definition changedLeaves must match: every leaf of both objects, compared by value. */
+function changedByDefinition(old: any, next: any): Map<string, Path | undefined> {
+  const before = leaves(old);
+  const after = leaves(next);
+  const out = new Map<string, Path | undefined>();
+  for (const [k, p] of after) if (!before.has(k) || !isDeepStrictEqual(valueAt(old, p), valueAt(next, p))) out.set(k, p);
+  for (const k of before.keys()) if (!after.has(k)) out.set(k, undefined);
+  return out;
+}
+
+describe('changedLeaves', () => {
+  const pod = {
+    apiVersion: 'v1', kind: 'Pod',
+    metadata: { name: 'p', namespace: 'd', uid: 'u', resourceVersion: '3', labels: { app: 'web' }, annotations: {}, finalizers: ['a', 'b'] },
+    spec: {
+      nodeName: '', containers: [{ name: 'web', image: 'nginx', ports: [{ containerPort: 80, protocol: 'TCP' }], env: [{ name: 'A', value: '1' }] }],
+      tolerations: [{ key: 'k', operator: 'Exists' }], securityContext: {},
+    },
+    status: { phase: 'Pending' },
+  };
+  const edits: [string, (o: any) => void][] = [
+    ['nothing', () => {}],
+    ['status only', (o) => { o.status = { phase: 'Running', podIP: '10.0.0.1' }; }],
+    ['server-owned metadata only', (o) => { o.metadata.resourceVersion = '9'; o.metadata.managedFields = [{ manager: 'x' }]; }],
+    ['a label', (o) => { o.metadata.labels.app = 'api'; }],
+    ['a new label', (o) => { o.metadata.labels.tier = 'x'; }],
+    ['labels removed', (o) => { delete o.metadata.labels; }],
+    ['the node name', (o) => { o.spec.nodeName = 'n1'; }],
+    ['an image inside a keyed list', (o) => { o.spec.containers[0].image = 'nginx:2'; }],
+    ['an env var added', (o) => { o.spec.containers[0].env.push({ name: 'B', value: '2' }); }],
+    ['a container added', (o) => { o.spec.containers.push({ name: 'side', image: 'busybox' }); }],
+    ['an atomic list changed', (o) => { o.spec.tolerations[0].operator = 'Equal'; }],
+    ['a finalizer removed', (o) => { o.metadata.finalizers = ['b']; }],
+    ['an empty object filled', (o) => { o.spec.securityContext = { runAsUser: 1 }; }],
+    ['a filled object emptied', (o) => { o.spec.containers[0].ports[0] = {}; }],
+    ['an object turned scalar', (o) => { o.spec.securityContext = null; }],
+    ['a key set to undefined', (o) => { o.spec.nodeName = undefined; }],
+    ['apiVersion and kind', (o) => { o.apiVersion = 'v2'; o.kind = 'X'; }],
+    ['a new top-level field', (o) => { o.data = { a: '1' }; }],
+  ];
+  for (const [name, edit] of edits) {
+    it(`finds what comparing every leaf finds: ${name}`, () => {
+      const next = structuredClone(pod) as any;
+      edit(next);
+      const got = changedLeaves(pod, next, jsonEqual);
+      assert.deepEqual(got, changedByDefinition(pod, next));
+      assert.deepEqual(changedLeaves(next, pod, jsonEqual), changedByDefinition(next, pod));
+    });
+  }
 });

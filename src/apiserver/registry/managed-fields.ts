@@ -71,6 +71,49 @@ function walk(value: any, path: Path, out: FieldSet, top = false): void {
   add(out, path);
 }
 
+/**
+ * The leaves (as leaves() lists them) that differ between old and next, each
+ * with its path in next, or undefined when next no longer has it. Subtrees
+ * that are equal hold the same leaves with the same values, so they are
+ * skipped without listing them: most writes change a few fields of a large
+ * object.
+ */
+export function changedLeaves(old: any, next: any, equal: (a: unknown, b: unknown) => boolean): Map<string, Path | undefined> {
+  const before: FieldSet = new Map();
+  const after: FieldSet = new Map();
+  diff(old, next, [], true, before, after, equal);
+  const changed = new Map<string, Path | undefined>();
+  for (const [k, p] of after) if (!before.has(k) || !equal(valueAt(old, p), valueAt(next, p))) changed.set(k, p);
+  for (const k of before.keys()) if (!after.has(k)) changed.set(k, undefined);
+  return changed;
+}
+
+function skipped(path: Path, top: boolean, k: string): boolean {
+  if (top && (k === 'apiVersion' || k === 'kind' || k === 'status')) return true;
+  return path.length === 1 && path[0] === 'f:metadata' && SERVER_OWNED_META.has(k);
+}
+
+function diff(o: any, n: any, path: Path, top: boolean, before: FieldSet, after: FieldSet, equal: (a: unknown, b: unknown) => boolean): void {
+  if (o === n) return;
+  if (o !== null && n !== null && typeof o === 'object' && typeof n === 'object' && !Array.isArray(o) && !Array.isArray(n)) {
+    const ok = Object.keys(o);
+    const nk = Object.keys(n);
+    // walk() makes an empty object (below the top) a leaf of its own: compare those whole.
+    if (top || (ok.length > 0 && nk.length > 0)) {
+      for (const k of ok) {
+        if (skipped(path, top, k)) continue;
+        if (Object.hasOwn(n, k)) diff(o[k], n[k], [...path, `f:${k}`], false, before, after, equal);
+        else walk(o[k], [...path, `f:${k}`], before);
+      }
+      for (const k of nk) if (!Object.hasOwn(o, k) && !skipped(path, top, k)) walk(n[k], [...path, `f:${k}`], after);
+      return;
+    }
+  }
+  if (equal(o, n)) return;
+  walk(o, path, before, top);
+  walk(n, path, after, top);
+}
+
 function add(out: FieldSet, path: Path): void {
   if (path.length > 0) out.set(pathKey(path), path);
 }

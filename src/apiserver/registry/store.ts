@@ -18,7 +18,7 @@ import type { WatchCache } from '../watch-cache.ts';
 import { decodeKv } from '../watch-cache.ts';
 import { hasStatusSubresource, initialStatus, specOf, stripServerFields, tracksGeneration } from './strategy.ts';
 import type { ObjectFilter } from './filter.ts';
-import { isDeepStrictEqual as deepEqual } from 'node:util';
+import { jsonEqual } from './equal.ts';
 import { deepCopy } from '../../machinery/clone.ts';
 import { secondsTimestamp } from '../../machinery/time.ts';
 
@@ -222,7 +222,7 @@ export class ResourceStore {
     }
     if (tracksGeneration(this.info)) {
       const gen = oldMeta.generation ?? 1;
-      meta.generation = deepEqual(specOf(next), specOf(old)) ? gen : gen + 1;
+      meta.generation = jsonEqual(specOf(next), specOf(old)) ? gen : gen + 1;
     } else {
       delete meta.generation;
     }
@@ -256,19 +256,42 @@ export class ResourceStore {
     return false;
   }
 
+  /** The watch cache's object at a key: shared with every reader, so never to be changed. */
+  cached(namespace: string, name: string): any {
+    return this.ctx.cache.resource(this.info.storage)?.objects.get(this.keyFor(namespace, name));
+  }
+
   /**
    * Reads, mutates and writes with a revision precondition, retrying when
-   * another writer got in between (as upstream's GuaranteedUpdate).
+   * another writer got in between (as upstream's GuaranteedUpdate). As
+   * upstream's cacher, the first attempt starts from the watch cache's copy
+   * instead of a storage read: the cache is rarely behind, and when it is,
+   * the write's precondition fails and the attempt is redone from storage
+   * (so is any error of an attempt from the cache: it may come from the
+   * stale copy).
    */
   async guaranteedUpdate(namespace: string, name: string, mutate: (current: any) => Promise<any> | any, dryRun = false)
     : Promise<{ obj: any; deleted: boolean }> {
+    let fromCache = dryRun ? undefined : this.cached(namespace, name);
     for (let attempt = 0; ; attempt++) {
-      const kv = await this.getKv(namespace, name);
-      const current = this.decode(kv);
-      const next = await mutate(current);
+      let current: any;
+      let revision: number;
+      if (fromCache !== undefined) {
+        current = deepCopy(fromCache);
+        revision = Number(fromCache.metadata.resourceVersion);
+      } else {
+        const kv = await this.getKv(namespace, name);
+        current = this.decode(kv);
+        revision = kv.modRevision;
+      }
       try {
-        return await this.writeUpdate(next, kv.modRevision, dryRun);
+        const next = await mutate(current);
+        return await this.writeUpdate(next, revision, dryRun);
       } catch (err) {
+        if (fromCache !== undefined) {
+          fromCache = undefined;
+          continue;
+        }
         if (attempt < 16 && isConflictError(err)) continue;
         throw err;
       }
