@@ -4,7 +4,7 @@
 import { NodeInfo } from '../framework/node-info.ts';
 import type { ImageState } from '../framework/node-info.ts';
 import type { PodInfo } from '../framework/pod-info.ts';
-import { newPodInfo, podPriority } from '../framework/pod-info.ts';
+import { newPodInfo, podPriority, sameSchedulingShape } from '../framework/pod-info.ts';
 import type { Snapshot } from '../framework/types.ts';
 import type { LabelSelector } from '../framework/selectors.ts';
 import { PodIndex } from './pod-index.ts';
@@ -221,6 +221,7 @@ export class Cache implements Snapshot {
     const uid = pod.metadata.uid;
     const st = this.pods.get(uid);
     if (st && st.nodeName === pod.spec.nodeName && !st.assumed) return this.updatePod(pod);
+    if (st && this.swap(st, pod)) return;
     if (st) this.unplace(uid);
     this.place(newPodInfo(pod), pod.spec.nodeName, false);
   }
@@ -229,8 +230,21 @@ export class Cache implements Snapshot {
     const uid = pod.metadata.uid;
     const st = this.pods.get(uid);
     if (st && st.pi.pod === pod) return;
+    if (st && this.swap(st, pod)) return;
     if (st) this.unplace(uid);
     this.place(newPodInfo(pod), pod.spec.nodeName, false);
+  }
+
+  /**
+   * The pod as the API has it now, where only fields the scheduler does not
+   * count changed (status, annotations, …, or an assumed pod's binding
+   * confirmed): its PodInfo keeps its place, with the new object in it.
+   */
+  private swap(st: PodState, pod: any): boolean {
+    if (st.nodeName !== pod.spec?.nodeName || !sameSchedulingShape(st.pi.pod, pod)) return false;
+    st.pi.pod = pod;
+    st.assumed = false;
+    return true;
   }
 
   removePod(pod: any): void {

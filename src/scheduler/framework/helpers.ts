@@ -1,18 +1,20 @@
 // Small shared pieces of upstream's plugin helpers.
-import type { NodeScore } from './types.ts';
 import { MAX_NODE_SCORE } from './types.ts';
 
-/** Scales scores to [0, max] by the highest one; reverse flips them (fewer is better). */
-export function defaultNormalizeScore(scores: NodeScore[], reverse: boolean, max = MAX_NODE_SCORE): void {
+/**
+ * Scales scores to [0, max] by the highest one, in place; reverse flips them
+ * (fewer is better). Over the scores alone: no NodeScore objects.
+ */
+export function defaultNormalizeScores(scores: Float64Array, reverse: boolean, max = MAX_NODE_SCORE): void {
   let top = 0;
-  for (const s of scores) if (s.score > top) top = s.score;
+  for (let i = 0; i < scores.length; i++) if (scores[i] > top) top = scores[i];
   if (top === 0) {
-    if (reverse) for (const s of scores) s.score = max;
+    if (reverse) scores.fill(max);
     return;
   }
-  for (const s of scores) {
-    let v = Math.trunc((max * s.score) / top);
+  for (let i = 0; i < scores.length; i++) {
+    let v = Math.trunc((max * scores[i]) / top);
     if (reverse) v = max - v;
-    s.score = v;
+    scores[i] = v;
   }
 }

@@ -97,3 +97,45 @@ export function podPriority(pod: any): number {
 export function hasAffinity(pi: PodInfo): boolean {
   return pi.requiredAffinity.length + pi.requiredAntiAffinity.length + pi.preferredAffinity.length + pi.preferredAntiAffinity.length > 0;
 }
+
+function sameRecord(a: Record<string, unknown> | undefined, b: Record<string, unknown> | undefined): boolean {
+  if (a === b) return true;
+  let n = 0;
+  for (const k in a) {
+    if (a[k] !== b?.[k]) return false;
+    n++;
+  }
+  for (const _ in b) n--;
+  return n === 0;
+}
+
+const json = (x: unknown) => (x === undefined ? '' : JSON.stringify(x));
+
+function sameContainers(a: any[] | undefined, b: any[] | undefined): boolean {
+  if ((a?.length ?? 0) !== (b?.length ?? 0)) return false;
+  for (let i = 0; i < (a?.length ?? 0); i++) {
+    const x = a![i];
+    const y = b![i];
+    if (x.restartPolicy !== y.restartPolicy || !sameRecord(x.resources?.requests, y.resources?.requests)) return false;
+    if ((x.ports || y.ports) && json(x.ports) !== json(y.ports)) return false;
+  }
+  return true;
+}
+
+/**
+ * Whether newPodInfo would make the same PodInfo of b as of a, all but the
+ * pod object itself: the fields it reads (identity, labels, priority,
+ * requests, host ports, affinity) are equal. A bound pod's status writes
+ * (the kubelet's, every few seconds on a busy node) then swap the object
+ * in place instead of taking the pod off its node and parsing it again.
+ */
+export function sameSchedulingShape(a: any, b: any): boolean {
+  const ma = a.metadata ?? {};
+  const mb = b.metadata ?? {};
+  const sa = a.spec ?? {};
+  const sb = b.spec ?? {};
+  return ma.uid === mb.uid && ma.name === mb.name && ma.namespace === mb.namespace && sameRecord(ma.labels, mb.labels)
+    && sa.priority === sb.priority && sa.nodeName === sb.nodeName && sameRecord(sa.overhead, sb.overhead)
+    && sameContainers(sa.containers, sb.containers) && sameContainers(sa.initContainers, sb.initContainers)
+    && ((!sa.affinity && !sb.affinity) || json(sa.affinity) === json(sb.affinity));
+}

@@ -195,7 +195,10 @@ export class Framework implements FrameworkHandle {
     for (const p of this.points.score) {
       if (state.skipScore.has(p.name)) continue;
       const plain = new Float64Array(nodes.length);
-      if (p.normalizeScore) {
+      if (p.normalizeScores) {
+        for (let i = 0; i < nodes.length; i++) plain[i] = p.score!(state, pod, nodes[i]);
+        p.normalizeScores(state, pod, plain);
+      } else if (p.normalizeScore) {
         const scores: NodeScore[] = nodes.map((n) => ({ name: n.name, score: p.score!(state, pod, n) }));
         p.normalizeScore(state, pod, scores);
         for (let i = 0; i < scores.length; i++) plain[i] = scores[i].score;

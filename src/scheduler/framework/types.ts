@@ -66,6 +66,8 @@ export interface Plugin {
   preScore?(state: CycleState, pod: PodInfo, nodes: NodeInfo[]): MaybeStatus;
   score?(state: CycleState, pod: PodInfo, node: NodeInfo): number;
   normalizeScore?(state: CycleState, pod: PodInfo, scores: NodeScore[]): void;
+  /** NormalizeScore for plugins that need only the scores (aligned with the nodes scored): used instead of normalizeScore, in place. */
+  normalizeScores?(state: CycleState, pod: PodInfo, scores: Float64Array): void;
   reserve?(state: CycleState, pod: PodInfo, nodeName: string): MaybeStatus;
   unreserve?(state: CycleState, pod: PodInfo, nodeName: string): void;
   permit?(state: CycleState, pod: PodInfo, nodeName: string): PermitOutcome;

@@ -64,6 +64,11 @@ describe('Score plugins', () => {
     const state = new CycleState();
     const pi = newPodInfo(podObj);
     p.preScore?.(state, pi, nodes);
+    if (p.normalizeScores) {
+      const plain = Float64Array.from(nodes, (n) => p.score!(state, pi, n));
+      p.normalizeScores(state, pi, plain);
+      return [...plain];
+    }
     const scores = nodes.map((n) => ({ name: n.name, score: p.score!(state, pi, n) }));
     p.normalizeScore?.(state, pi, scores);
     return scores.map((s) => s.score);

@@ -5,7 +5,7 @@ import type { Plugin } from '../../framework/types.ts';
 import { unresolvable, skip } from '../../framework/status.ts';
 import { matchesNodeSelectorTerm, matchesNodeSelectorTerms } from '../../framework/selectors.ts';
 import { nodeMatcher } from '../../framework/node-matcher.ts';
-import { defaultNormalizeScore } from '../../framework/helpers.ts';
+import { defaultNormalizeScores } from '../../framework/helpers.ts';
 
 export const NAME = 'NodeAffinity';
 export const ERR_REASON_POD = "node(s) didn't match Pod's node affinity/selector";
@@ -56,8 +56,8 @@ export function nodeAffinity(args: { addedAffinity?: any } = {}): Plugin {
       }
       return sum;
     },
-    normalizeScore(_state, _pod, scores) {
-      defaultNormalizeScore(scores, false);
+    normalizeScores(_state, _pod, scores) {
+      defaultNormalizeScores(scores, false);
     },
   };
 }

@@ -5,7 +5,7 @@ import type { Plugin } from '../../framework/types.ts';
 import { unresolvable } from '../../framework/status.ts';
 import type { Taint, Toleration } from '../../framework/selectors.ts';
 import { findUntoleratedTaint, tolerates } from '../../framework/selectors.ts';
-import { defaultNormalizeScore } from '../../framework/helpers.ts';
+import { defaultNormalizeScores } from '../../framework/helpers.ts';
 
 export const NAME = 'TaintToleration';
 
@@ -40,8 +40,8 @@ export function taintToleration(): Plugin {
       }
       return n;
     },
-    normalizeScore(_state, _pod, scores) {
-      defaultNormalizeScore(scores, true);
+    normalizeScores(_state, _pod, scores) {
+      defaultNormalizeScores(scores, true);
     },
   };
 }
