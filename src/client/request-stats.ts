@@ -7,7 +7,9 @@ import { join } from 'node:path';
 
 const counts = new Map<string, number>();
 let agent = 'k8ts';
-let enabled = false;
+const dir = process.env.K8TS_CLIENT_STATS_DIR;
+/** Callers skip describing their requests when nobody counts them. */
+export const STATS_ENABLED = Boolean(dir);
 
 /** "create pods", "update deployments/status", "list pods", "watch-event pods"… from a method and an API path. */
 export function describeRequest(method: string, path: string): string {
@@ -26,16 +28,14 @@ export function describeRequest(method: string, path: string): string {
 }
 
 export function countRequest(key: string): void {
-  if (enabled) counts.set(key, (counts.get(key) ?? 0) + 1);
+  if (STATS_ENABLED) counts.set(key, (counts.get(key) ?? 0) + 1);
 }
 
 export function requestCounts(): Record<string, number> {
   return Object.fromEntries([...counts].sort());
 }
 
-const dir = process.env.K8TS_CLIENT_STATS_DIR;
 if (dir) {
-  enabled = true;
   const flush = () => {
     try {
       writeFileSync(join(dir, `${agent}-${process.pid}.json`), JSON.stringify(requestCounts()));

@@ -11,7 +11,7 @@ import type { ResourceInfo } from '../api/resources.ts';
 import { apiVersionOf } from '../api/resources.ts';
 import { StatusError } from '../machinery/errors.ts';
 import { inProcessSocket } from './in-process.ts';
-import { countRequest, describeRequest, setStatsAgent } from './request-stats.ts';
+import { countRequest, describeRequest, setStatsAgent, STATS_ENABLED } from './request-stats.ts';
 
 export interface ClientConfig {
   server: string; // https://host:port
@@ -99,13 +99,15 @@ export class Client {
 
   async request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
     const text = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-    countRequest(describeRequest(method, path));
+    const what = STATS_ENABLED ? describeRequest(method, path) : '';
+    countRequest(what);
     const res = await this.open(method, path, text, headers, this.config.timeoutMs ?? 30_000);
     const chunks: Buffer[] = [];
     for await (const c of res as AsyncIterable<Buffer>) chunks.push(c);
     const raw = Buffer.concat(chunks).toString('utf8');
     const code = res.statusCode ?? 0;
     if (code >= 200 && code < 300) return raw === '' ? (undefined as T) : JSON.parse(raw);
+    if (STATS_ENABLED) countRequest(`${what} ${code}`);
     throw toError(code, raw, `${method} ${path}`);
   }
 
@@ -166,7 +168,7 @@ export class Client {
             const line = buf.slice(start, nl);
             start = nl + 1;
             if (line.trim() !== '') {
-              countRequest(eventKey);
+              if (STATS_ENABLED) countRequest(eventKey);
               onEvent(JSON.parse(line));
             }
           }

@@ -10,7 +10,7 @@ import { Controller, runGroup } from '../client/controller.ts';
 import { createRecorder } from '../client/events.ts';
 import { ServiceAccountController } from './serviceaccount/index.ts';
 import { EndpointsController } from './endpoints/index.ts';
-import { byLabelPair, bySelectorPair } from './endpoints/podutil.ts';
+import { byLabelPair, bySelectorPair, servicesToUpdateOnPodChange } from './endpoints/podutil.ts';
 import { EndpointSliceController, byManagedService, ZONE_LABEL } from './endpointslice/index.ts';
 import { NodeLifecycleController } from './nodelifecycle/index.ts';
 import { NoScheduleTaints } from './nodelifecycle/noschedule.ts';
@@ -143,7 +143,7 @@ export function createCoreControllers(client: Client, log: (m: string, f?: Recor
   for (const [ctl, rec] of [[epController, epReconciler], [sliceController, sliceReconciler]] as const) {
     pods.on({
       add: (p) => { for (const k of rec.servicesForPod(p)) ctl.queue.add(k); },
-      update: (o, p) => { for (const k of rec.servicesForPod(p, o)) ctl.queue.add(k); },
+      update: (o, p) => { for (const k of servicesToUpdateOnPodChange(services, o, p)) ctl.queue.add(k); },
       delete: (p) => { for (const k of rec.servicesForPod(p)) ctl.queue.add(k); },
     });
   }

@@ -68,7 +68,8 @@ export class HollowCluster {
     for (const spec of nodeSpecs(cfg)) this.nodes.set(spec.name, new HollowNode(spec, cfg.client, now));
     this.pods = new PodRunner(cfg.client, now, this.log);
     for (const n of this.nodes.values()) this.pods.addNode(n.name, nodeNet(n.spec.index).podCIDR);
-    this.podInformer = new Informer(cfg.client, PODS, { log: this.log });
+    // Only bound pods, as a kubelet watches only its own: an unscheduled pod's create costs no event here.
+    this.podInformer = new Informer(cfg.client, PODS, { fieldSelector: 'spec.nodeName!=', log: this.log });
     this.nodeInformer = new Informer(cfg.client, NODES, { labelSelector: 'type=hollow', log: this.log });
   }
 

@@ -90,6 +90,7 @@ export class HollowNode {
   heartbeating = true;
   private lastStatus = 0;
   private leaseRV = '';
+  private renewing: Promise<void> | null = null;
   private uid = '';
 
   constructor(spec: HollowNodeSpec, client: Client, now: () => Date) {
@@ -133,6 +134,13 @@ export class HollowNode {
 
   async renewLease(): Promise<void> {
     if (!this.heartbeating) return;
+    // A renewal slower than the period (a busy API server) must not race the next one into a conflict.
+    if (this.renewing) return this.renewing;
+    this.renewing = this.renew().finally(() => { this.renewing = null; });
+    return this.renewing;
+  }
+
+  private async renew(): Promise<void> {
     const now = micro(this.now());
     const lease = {
       metadata: { name: this.spec.name, namespace: 'kube-node-lease', resourceVersion: this.leaseRV || undefined },

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { byLabelPair, bySelectorPair, selectedPods, servicesSelecting } from './podutil.ts';
+import { byLabelPair, bySelectorPair, selectedPods, servicesSelecting, servicesToUpdateOnPodChange } from './podutil.ts';
 
 /** A cache with the indexes the Endpoints controllers ask for, over plain objects. */
 function cache(objs: any[], indexer: (o: any) => string[], name: string) {
@@ -54,5 +54,26 @@ describe('servicesSelecting', () => {
   ];
   for (const [name, p, old, want] of cases) {
     it(name, () => assert.deepEqual(servicesSelecting(idx, p, old).sort(), want.sort()));
+  }
+});
+
+describe('servicesToUpdateOnPodChange (upstream GetServicesToUpdateOnPodChange)', () => {
+  const services = cache([svc('a', 'web', { app: 'web' }), svc('a', 'api', { app: 'api' })], bySelectorPair, 'selector');
+  const ready = (status: string) => ({ phase: 'Running', podIP: '10.0.0.1', podIPs: [{ ip: '10.0.0.1' }], conditions: [{ type: 'Ready', status }] });
+  const base = (rv: string, extra: any = {}) => ({ metadata: { namespace: 'a', name: 'p', resourceVersion: rv, labels: { app: 'web' }, ...(extra.metadata ?? {}) }, spec: { ...(extra.spec ?? {}) }, status: extra.status });
+  const cases: { name: string; old: any; pod: any; want: string[] }[] = [
+    { name: 'binding to a node (no IP yet)', old: base('1'), pod: base('2', { spec: { nodeName: 'n1' } }), want: [] },
+    { name: 'a resync of the same version', old: base('2', { status: ready('True') }), pod: base('2', { status: ready('False') }), want: [] },
+    { name: 'becoming ready with an IP', old: base('2', { spec: { nodeName: 'n1' } }), pod: base('3', { spec: { nodeName: 'n1' }, status: ready('True') }), want: ['a/web'] },
+    { name: 'losing readiness', old: base('3', { status: ready('True') }), pod: base('4', { status: ready('False') }), want: ['a/web'] },
+    { name: 'an unrelated status change', old: base('3', { status: ready('True') }), pod: base('4', { status: { ...ready('True'), qosClass: 'BestEffort' } }), want: [] },
+    { name: 'being deleted', old: base('3', { status: ready('True') }), pod: base('4', { metadata: { deletionTimestamp: '2026-01-01T00:00:00Z' }, status: ready('True') }), want: ['a/web'] },
+    { name: 'relabelled only: the Services that gained or lost it', old: base('3'), pod: base('4', { metadata: { labels: { app: 'api' } } }), want: ['a/api', 'a/web'] },
+    { name: 'a label no Service selects', old: base('3'), pod: base('4', { metadata: { labels: { app: 'web', x: 'y' } } }), want: [] },
+    { name: 'relabelled and ready: both', old: base('3'), pod: base('4', { metadata: { labels: { app: 'api' } }, status: ready('True') }), want: ['a/api', 'a/web'] },
+    { name: 'a new hostname', old: base('3'), pod: base('4', { spec: { hostname: 'h' } }), want: [] },
+  ];
+  for (const c of cases) {
+    it(c.name, () => assert.deepEqual(servicesToUpdateOnPodChange(services, c.old, c.pod).sort(), c.want));
   }
 });

@@ -60,6 +60,44 @@ export function servicesSelecting(services: { byIndex(index: string, value: stri
   return [...keys];
 }
 
+/**
+ * Upstream's podEndpointsChanged: whether an update can change the pod's
+ * endpoint (deletion, readiness, IPs; here also the phase, which decides
+ * whether a finished pod stays listed) and whether it can change which
+ * Services select it (labels, hostname, subdomain). Binding to a node
+ * changes neither: a pod has no IP before it runs.
+ */
+export function podEndpointsChanged(old: any, pod: any): { podChanged: boolean; labelsChanged: boolean } {
+  const labelsChanged = !sameStrings(old.metadata?.labels, pod.metadata?.labels)
+    || old.spec?.hostname !== pod.spec?.hostname || old.spec?.subdomain !== pod.spec?.subdomain;
+  const ips = (p: any) => (p.status?.podIPs ?? []).map((x: any) => x.ip).join(',') || (p.status?.podIP ?? '');
+  const podChanged = old.metadata?.deletionTimestamp !== pod.metadata?.deletionTimestamp
+    || isPodReady(old) !== isPodReady(pod) || ips(old) !== ips(pod) || old.status?.phase !== pod.status?.phase;
+  return { podChanged, labelsChanged };
+}
+
+function sameStrings(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
+  const ka = Object.keys(a ?? {});
+  if (ka.length !== Object.keys(b ?? {}).length) return false;
+  return ka.every((k) => a![k] === b?.[k]);
+}
+
+/**
+ * Upstream's GetServicesToUpdateOnPodChange: nothing for an update that
+ * changes neither; with only the labels changed, the Services that gained
+ * or lost the pod; otherwise every Service of the old or new pod.
+ */
+export function servicesToUpdateOnPodChange(services: { byIndex(index: string, value: string): any[] }, old: any, pod: any): string[] {
+  if (old.metadata?.resourceVersion !== undefined && old.metadata.resourceVersion === pod.metadata?.resourceVersion) return [];
+  const { podChanged, labelsChanged } = podEndpointsChanged(old, pod);
+  if (!podChanged && !labelsChanged) return [];
+  const now = servicesSelecting(services, pod);
+  if (!labelsChanged) return now;
+  const before = servicesSelecting(services, old);
+  if (podChanged) return [...new Set([...now, ...before])];
+  return [...now.filter((k) => !before.includes(k)), ...before.filter((k) => !now.includes(k))];
+}
+
 /** The pods a Service selects, from a pod cache with a `label` index of byLabelPair (the same pods, in the same order, as filtering its namespace). */
 export function selectedPods(pods: { byIndex(index: string, value: string): any[] }, svc: any): any[] {
   const matches = serviceSelector(svc);
