@@ -85,3 +85,29 @@ describe('Cache: updates of bound pods', () => {
     assert.equal(c.get('n1')!.requested.milliCPU, 0);
   });
 });
+
+describe('NodeInfo: the copied counters follow the Resource totals', () => {
+  const mirrors = (n: any) => [n.allocMilliCPU, n.allocMemory, n.allocEphemeral, n.allocPods, n.podCount, n.reqMilliCPU, n.reqMemory, n.reqEphemeral, n.nonZeroMilliCPU, n.nonZeroMemory];
+  const totals = (n: any) => [n.allocatable.milliCPU, n.allocatable.memory, n.allocatable.ephemeralStorage, n.allocatable.allowedPodNumber, n.pods.length,
+    n.requested.milliCPU, n.requested.memory, n.requested.ephemeralStorage, n.nonZeroRequested.milliCPU, n.nonZeroRequested.memory];
+  it('through node updates, pods added and removed, and clones', () => {
+    const c = new Cache();
+    c.addNode(node('n1', { cpu: '4', memory: '8Gi', pods: '3', extra: { 'ephemeral-storage': '10Gi' } }));
+    const n = c.get('n1')!;
+    assert.deepEqual(mirrors(n), totals(n));
+    const a = pod('a', { cpu: '1', memory: '1Gi', nodeName: 'n1', extra: { 'ephemeral-storage': '1Gi' } });
+    const b = pod('b', { nodeName: 'n1' }); // best effort: the non-zero defaults count
+    c.addPod(a);
+    c.addPod(b);
+    assert.deepEqual(mirrors(n), totals(n));
+    assert.equal(n.nonZeroMilliCPU, 1100);
+    const copy = n.clone();
+    copy.removePod(a.metadata.uid);
+    assert.deepEqual(mirrors(copy), totals(copy));
+    assert.deepEqual(mirrors(n), totals(n), 'the original is untouched');
+    c.updateNode(node('n1', { cpu: '8', memory: '16Gi', pods: '5' }));
+    c.removePod(b);
+    assert.deepEqual(mirrors(n), totals(n));
+    assert.deepEqual([n.allocMilliCPU, n.allocPods, n.podCount], [8000, 5, 1]);
+  });
+});

@@ -51,13 +51,11 @@ const STANDARD_REASONS = ['Too many pods', 'Insufficient cpu', 'Insufficient mem
  */
 function shortfall(pod: PodInfo, node: NodeInfo): number {
   const req = pod.requests;
-  const a = node.allocatable;
-  const u = node.requested;
   let bits = 0;
-  if (node.pods.length + 1 > a.allowedPodNumber) bits |= 1;
-  if (req.milliCPU > 0 && req.milliCPU > a.milliCPU - u.milliCPU) bits |= 2;
-  if (req.memory > 0 && req.memory > a.memory - u.memory) bits |= 4;
-  if (req.ephemeralStorage > 0 && req.ephemeralStorage > a.ephemeralStorage - u.ephemeralStorage) bits |= 8;
+  if (node.podCount + 1 > node.allocPods) bits |= 1;
+  if (req.milliCPU > 0 && req.milliCPU > node.allocMilliCPU - node.reqMilliCPU) bits |= 2;
+  if (req.memory > 0 && req.memory > node.allocMemory - node.reqMemory) bits |= 4;
+  if (req.ephemeralStorage > 0 && req.ephemeralStorage > node.allocEphemeral - node.reqEphemeral) bits |= 8;
   return bits;
 }
 

@@ -131,16 +131,16 @@ function leastOne(req: number, cap: number): number {
  * the default profile's Score, which runs for every feasible node.
  */
 export function leastAllocatedDefault(node: NodeInfo, podNonZero: Resource): number {
-  const ca = node.allocatable.milliCPU;
-  const ma = node.allocatable.memory;
+  const ca = node.allocMilliCPU;
+  const ma = node.allocMemory;
   let score = 0;
   let weights = 0;
   if (ca !== 0) {
-    score += leastOne(node.nonZeroRequested.milliCPU + podNonZero.milliCPU, ca);
+    score += leastOne(node.nonZeroMilliCPU + podNonZero.milliCPU, ca);
     weights++;
   }
   if (ma !== 0) {
-    score += leastOne(node.nonZeroRequested.memory + podNonZero.memory, ma);
+    score += leastOne(node.nonZeroMemory + podNonZero.memory, ma);
     weights++;
   }
   return weights === 0 ? 0 : Math.trunc(score / weights);
@@ -148,10 +148,10 @@ export function leastAllocatedDefault(node: NodeInfo, podNonZero: Resource): num
 
 /** balanced over the default resources, read straight from the node (see leastAllocatedDefault). */
 export function balancedDefault(node: NodeInfo, podReq: Resource): number {
-  const ca = node.allocatable.milliCPU;
-  const ma = node.allocatable.memory;
+  const ca = node.allocMilliCPU;
+  const ma = node.allocMemory;
   if (ca === 0 || ma === 0) return MAX_NODE_SCORE; // one fraction or none: no spread
-  const fc = Math.min((node.requested.milliCPU + podReq.milliCPU) / ca, 1);
-  const fm = Math.min((node.requested.memory + podReq.memory) / ma, 1);
+  const fc = Math.min((node.reqMilliCPU + podReq.milliCPU) / ca, 1);
+  const fm = Math.min((node.reqMemory + podReq.memory) / ma, 1);
   return Math.trunc((1 - Math.abs((fc - fm) / 2)) * MAX_NODE_SCORE);
 }
