@@ -1,7 +1,9 @@
 // The embedded default backend: a kine-style log table in SQLite (one row per
-// revision) under <dataDir>/db/state.db, in WAL mode with synchronous=FULL so
-// an acknowledged write survives kill -9. This process is the only writer, so
-// watches are fanned out in process after each commit.
+// revision) under <dataDir>/db/state.db, in WAL mode. A writer thread commits
+// and fsyncs (commit-worker.ts), and a write is acknowledged only once its
+// WAL frames are on disk, so it survives kill -9. This process is the only
+// writer, so watches are fanned out in process after each commit; the event
+// loop reads through its own connection and never waits for the disk.
 import type { DatabaseSync } from 'node:sqlite';
 import { StorageError } from '../backend.ts';
 import type { Backend, KeyValue, ListOptions, ListResult, Revision, WatchEvent, WatchOptions, WatchStream, WriteOptions } from '../backend.ts';
@@ -10,12 +12,12 @@ import type { Clock } from '../checks.ts';
 import { decodeContinue, encodeContinue, nextKeyAfter } from '../continue.ts';
 import { compareKeys, prefixEnd } from '../keys.ts';
 import { WatchHub } from '../watch-hub.ts';
-import { compactRows } from './compact.ts';
+import { WorkerCommitter } from './committer.ts';
 import { openDatabase } from './open.ts';
-import { NO_BOUND, prepare, rowEvent } from './statements.ts';
+import { COMPACTED_KEY, NO_BOUND, prepare, rowEvent } from './statements.ts';
 import type { Bound, Row, Statements } from './statements.ts';
+import { traceRecord, traceStart, tracing } from './trace.ts';
 import { Writer } from './writer.ts';
-import { WalSync } from './wal-sync.ts';
 import type { Op } from './writer.ts';
 
 export interface SqliteConfig {
@@ -30,7 +32,8 @@ export interface SqliteConfig {
   sweepInterval?: number;
 }
 
-const COMPACTED_KEY = 'compact_rev';
+// The WAL is checkpointed in the writer thread once it holds this many pages (4 KiB each).
+const AUTOCHECKPOINT_PAGES = 8000;
 
 export class SqliteBackend implements Backend {
   readonly name = 'sqlite';
@@ -39,20 +42,24 @@ export class SqliteBackend implements Backend {
   private readonly st: Statements;
   private readonly hub = new WatchHub();
   private readonly writer: Writer;
-  private readonly wal: WalSync;
+  private readonly committer: WorkerCommitter;
+  private readonly lock: DatabaseSync;
   private compacted: Revision;
   private closed = false;
   private compacting: Promise<void> = Promise.resolve();
   private readonly timers: NodeJS.Timeout[] = [];
 
-  constructor(db: DatabaseSync, path: string, config: SqliteConfig) {
+  constructor(db: DatabaseSync, lock: DatabaseSync, path: string, committer: WorkerCommitter, config: SqliteConfig) {
     this.db = db;
+    this.lock = lock;
     this.path = path;
+    this.committer = committer;
     this.st = prepare(db);
     const { seq, mx } = this.st.maxRevision.get() as { seq: number; mx: number };
     this.compacted = ((this.st.getMeta.get(COMPACTED_KEY) as { v: number } | undefined)?.v) ?? 0;
-    this.wal = new WalSync(path);
-    this.writer = new Writer(db, this.st, this.hub, config.clock ?? realClock, Math.max(seq, mx, this.compacted), () => this.wal.sync());
+    traceStart();
+    if (tracing) committer.onCommitTime = (ms) => traceRecord('writer_thread_commit_ms', ms);
+    this.writer = new Writer(this.st, committer, this.hub, config.clock ?? realClock, Math.max(seq, mx, this.compacted));
     for (const r of this.st.liveKeys.iterate() as Iterable<{ name: string; create_revision: number; id: number; expires_at: number | null }>) {
       this.writer.index.set(r.name, { create: r.create_revision, mod: r.id, expiresAt: r.expires_at ?? 0 });
       if (r.expires_at) this.writer.leases.set(r.name, { expiresAt: r.expires_at, mod: r.id });
@@ -208,9 +215,8 @@ export class SqliteBackend implements Backend {
     const run = this.compacting.then(async () => {
       if (revision <= this.compacted || this.closed) return;
       // Publish the new floor before deleting anything, so replays notice.
-      this.st.setMeta.run(COMPACTED_KEY, revision);
       this.compacted = revision;
-      await compactRows(this.db, this.st, revision, () => this.closed);
+      await this.committer.compact(revision);
     });
     this.compacting = run.catch(() => {});
     return run;
@@ -245,22 +251,32 @@ export class SqliteBackend implements Backend {
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
     // Writes already accepted still commit; compaction stops after its current chunk.
-    while (this.writer.pending > 0) this.writer.flush();
-    await this.writer.drained();
+    await this.writer.drain();
+    await this.committer.close();
     await this.compacting;
     this.hub.closeAll();
-    this.wal.close();
     this.db.close();
+    this.lock.close();
   }
 }
 
 /** Opens (or creates) the database under config.dataDir and checks it. */
 export async function createSqliteBackend(config: SqliteConfig): Promise<SqliteBackend> {
-  const { db, path } = openDatabase(config.dataDir);
+  const { db, path, lock } = openDatabase(config.dataDir);
+  let committer: WorkerCommitter;
   try {
-    return new SqliteBackend(db, path, config);
+    committer = await WorkerCommitter.start({ path, busyTimeoutMs: 5000, autocheckpointPages: AUTOCHECKPOINT_PAGES });
   } catch (err) {
     db.close();
+    lock.close();
+    throw err;
+  }
+  try {
+    return new SqliteBackend(db, lock, path, committer, config);
+  } catch (err) {
+    await committer.close();
+    db.close();
+    lock.close();
     throw new StorageError('Corrupt', `cannot load the database ${path}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
 }

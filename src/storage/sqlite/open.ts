@@ -39,7 +39,7 @@ export function databasePath(dataDir: string): string {
 }
 
 /** Opens (creating if needed) and checks the database under dataDir. */
-export function openDatabase(dataDir: string): { db: DatabaseSync; path: string } {
+export function openDatabase(dataDir: string): { db: DatabaseSync; path: string; lock: DatabaseSync } {
   if (typeof dataDir !== 'string' || dataDir === '') {
     throw new StorageError('Unavailable', 'sqlite storage needs a data directory (dataDir is empty)');
   }
@@ -65,28 +65,56 @@ export function openDatabase(dataDir: string): { db: DatabaseSync; path: string 
     if (err instanceof StorageError) throw err;
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw unavailable(`cannot access the database ${path}`, err);
   }
+  const lock = lockDirectory(dir, path);
   let db: DatabaseSync;
   try {
-    db = new DatabaseSync(path);
+    // A short busy timeout: the writer thread's connection and this one share the file.
+    db = new DatabaseSync(path, { timeout: 1000 });
   } catch (err) {
+    lock.close();
     throw unavailable(`cannot open the database ${path}`, err);
   }
   try {
     if (exists) check(db, path);
-    // Exclusive locking: this process is the only writer (watches are fanned out in process),
-    // so a second server on the same directory must fail instead of silently forking history.
+    // WAL, so that this connection reads while the writer thread's one writes (commit-worker.ts).
     // synchronous=NORMAL: the writer fsyncs the WAL itself, off the event loop (wal-sync.ts).
-    db.exec('PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 8000; PRAGMA journal_size_limit = 67108864;');
+    db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
     db.exec(`BEGIN IMMEDIATE; ${SCHEMA} COMMIT;`);
   } catch (err) {
     db.close();
+    lock.close();
     if (err instanceof StorageError) throw err;
     if (/locked|busy/i.test(message(err))) {
       throw unavailable(`the database ${path} is in use by another process`, err);
     }
     throw unavailable(`cannot initialise the database ${path}`, err);
   }
-  return { db, path };
+  return { db, path, lock };
+}
+
+/**
+ * This process is the only writer (watches are fanned out in process), so a
+ * second server on the same directory must fail instead of silently forking
+ * history. The database itself is shared by two connections of this process,
+ * so the claim is an exclusive SQLite lock on a file of its own, held until
+ * close (and dropped by the kernel if the process dies).
+ */
+function lockDirectory(dir: string, path: string): DatabaseSync {
+  const file = join(dir, 'server.lock');
+  let lock: DatabaseSync;
+  try {
+    lock = new DatabaseSync(file);
+  } catch (err) {
+    throw unavailable(`cannot open the lock file ${file}`, err);
+  }
+  try {
+    lock.exec('PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; COMMIT;');
+  } catch (err) {
+    lock.close();
+    if (/locked|busy/i.test(message(err))) throw unavailable(`the database ${path} is in use by another process`, err);
+    throw unavailable(`cannot lock ${file}`, err);
+  }
+  return lock;
 }
 
 function check(db: DatabaseSync, path: string): void {

@@ -19,6 +19,9 @@ export interface Row {
 // Names below this bound cover a prefix; an empty BLOB sorts after every TEXT value,
 // which gives "no upper bound" for the empty prefix without a second statement.
 export type Bound = string | Uint8Array;
+
+/** The meta row that holds the compacted revision. */
+export const COMPACTED_KEY = 'compact_rev';
 export const NO_BOUND: Bound = new Uint8Array(0);
 
 export function prepare(db: DatabaseSync) {

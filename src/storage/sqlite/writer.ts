@@ -1,15 +1,18 @@
-// Group commit. Writes queue up; one flush runs them all in one
-// BEGIN IMMEDIATE … COMMIT (one fsync), each with its own revision and its
-// own precondition check that sees the earlier writes of the same batch.
-// Promises settle, and watchers hear of the events, only once the COMMIT is
-// durable: `durable()` (the WAL's fsync, off the event loop) has resolved for
-// it and for every earlier batch, so batches are acknowledged in order while
-// the next one already commits.
-import type { DatabaseSync } from 'node:sqlite';
+// Group commit. Writes queue up; one flush checks them all against the index
+// (each with its own revision and precondition check that sees the earlier
+// writes of the same batch) and hands the rows to the committer, which runs
+// them in one transaction in the writer thread, off the event loop. One
+// batch is in the committer at a time: the index and the revision move only
+// once it is committed, so a failed transaction leaves nothing to undo.
+// Promises settle, and watchers hear of the events, only once the batch is
+// durable (its WAL fsync has resolved) and every earlier batch has been
+// acknowledged, so batches are acknowledged in order while the next one
+// already commits.
 import { StorageError } from '../backend.ts';
 import type { KeyValue, Revision, WatchEvent } from '../backend.ts';
 import type { Clock } from '../checks.ts';
 import type { WatchHub } from '../watch-hub.ts';
+import type { Committer, RowValues } from './committer.ts';
 import type { Statements } from './statements.ts';
 
 /** What the writer knows about a live key without reading the table. */
@@ -24,10 +27,21 @@ export type Op =
   | { kind: 'update'; key: string; value: string; expected: Revision; ttl?: number; resolve: (v: KeyValue) => void; reject: (e: unknown) => void }
   | { kind: 'delete'; key: string; expected?: Revision; resolve: (v: { prevKv: KeyValue; revision: Revision }) => void; reject: (e: unknown) => void };
 
-// Bounds the time one flush holds the event loop.
+// Bounds the time one flush holds the event loop, and the size of one transaction.
 const MAX_BATCH = 1000;
 
+/** One batch being built: its rows, its revisions and what it changes in the index. */
+interface Batch {
+  rev: Revision;
+  overlay: Map<string, Entry | null>;
+  events: WatchEvent[];
+  rows: RowValues[];
+  /** Values of this batch's own rows, which the database has not got yet. */
+  values: Map<Revision, string>;
+}
+
 export class Writer {
+  /** The newest committed revision. */
   rev: Revision;
   readonly index = new Map<string, Entry>();
   readonly leases = new Map<string, { expiresAt: number; mod: Revision }>();
@@ -35,82 +49,113 @@ export class Writer {
   readonly stats = { batches: 0, writes: 0 };
   private queue: Op[] = [];
   private scheduled = false;
-  private readonly db: DatabaseSync;
+  /** Settles when the batch in the committer is committed or failed; null when none is. */
+  private inFlight: Promise<void> | null = null;
   private readonly st: Statements;
+  private readonly committer: Committer;
   private readonly hub: WatchHub;
   private readonly clock: Clock;
-  private readonly durable: () => Promise<void>;
   private acked: Promise<void> = Promise.resolve();
 
-  constructor(db: DatabaseSync, st: Statements, hub: WatchHub, clock: Clock, rev: Revision, durable: () => Promise<void>) {
-    this.db = db;
+  constructor(st: Statements, committer: Committer, hub: WatchHub, clock: Clock, rev: Revision) {
     this.st = st;
+    this.committer = committer;
     this.hub = hub;
     this.clock = clock;
     this.rev = rev;
-    this.durable = durable;
   }
 
-  /** Resolves once every committed batch has been acknowledged. */
-  drained(): Promise<void> {
-    return this.acked;
+  /** Runs every queued write and resolves once all of them are acknowledged (or failed). */
+  async drain(): Promise<void> {
+    while (this.queue.length > 0 || this.inFlight) {
+      if (!this.inFlight) this.flush();
+      await this.inFlight;
+    }
+    await this.acked;
   }
 
   submit(op: Op): void {
     this.queue.push(op);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => this.flush());
-    }
+    this.schedule();
   }
 
   get pending(): number {
     return this.queue.length;
   }
 
-  /** Runs the queued writes (up to MAX_BATCH) in one transaction. Synchronous. */
+  private schedule(): void {
+    if (this.queue.length > 0 && !this.scheduled && !this.inFlight) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Checks the queued writes (up to MAX_BATCH) and sends them to the committer as one transaction. */
   flush(): void {
     this.scheduled = false;
-    if (this.queue.length === 0) return;
-    const batch = this.queue.length <= MAX_BATCH ? this.queue : this.queue.slice(0, MAX_BATCH);
+    if (this.inFlight || this.queue.length === 0) return;
+    const ops = this.queue.length <= MAX_BATCH ? this.queue : this.queue.slice(0, MAX_BATCH);
     this.queue = this.queue.length <= MAX_BATCH ? [] : this.queue.slice(MAX_BATCH);
-    const startRev = this.rev;
-    const overlay = new Map<string, Entry | null>();
-    const events: WatchEvent[] = [];
-    const outcomes: unknown[] = new Array(batch.length);
-    const failed: boolean[] = new Array(batch.length).fill(false);
-    let open = false;
+    const batch: Batch = { rev: this.rev, overlay: new Map(), events: [], rows: [], values: new Map() };
+    const outcomes: unknown[] = new Array(ops.length);
+    const failed: boolean[] = new Array(ops.length).fill(false);
     try {
-      this.db.exec('BEGIN IMMEDIATE');
-      open = true;
-      for (let i = 0; i < batch.length; i++) {
+      for (let i = 0; i < ops.length; i++) {
         try {
-          outcomes[i] = this.apply(batch[i]!, overlay, events);
+          outcomes[i] = this.apply(ops[i]!, batch);
         } catch (err) {
           if (!(err instanceof StorageError)) throw err;
           failed[i] = true;
           outcomes[i] = err;
         }
       }
-      this.db.exec('COMMIT');
-      open = false;
-      this.stats.batches++;
-      this.stats.writes += batch.length;
     } catch (err) {
-      if (open) {
-        try {
-          this.db.exec('ROLLBACK');
-        } catch {
-          // The transaction is already gone (SQLite rolls back on some errors); nothing to undo.
-        }
-      }
-      this.rev = startRev;
+      // A stored row could not be read: nothing of this batch was written.
       const e = new StorageError('Unavailable', `sqlite write failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-      for (const op of batch) op.reject(e);
-      this.reschedule();
+      for (const op of ops) op.reject(e);
+      this.schedule();
       return;
     }
-    for (const [key, entry] of overlay) {
+    const acknowledge = () => {
+      this.hub.publish(batch.events);
+      for (let i = 0; i < ops.length; i++) {
+        const op = ops[i]!;
+        if (failed[i]) op.reject(outcomes[i]);
+        else (op.resolve as (v: unknown) => void)(outcomes[i]);
+      }
+    };
+    if (batch.rows.length === 0) {
+      // Every write failed its check: nothing to store, but answers still go out in order.
+      this.acked = this.acked.then(acknowledge);
+      this.schedule();
+      return;
+    }
+    const { committed, durable } = this.committer.commit(batch.rows);
+    durable.catch(() => {}); // handled below, once the batch is committed and the earlier ones acknowledged
+    this.inFlight = committed.then(() => {
+      this.inFlight = null;
+      this.committedBatch(batch, ops.length);
+      this.acked = this.acked.then(() => durable).then(acknowledge, (err: unknown) => {
+        // The batch is committed and visible but may not survive a power loss:
+        // neither an ack nor a rejection would be true, so stop, as databases do
+        // on a failed fsync, and let the restart recover from what is on disk.
+        setImmediate(() => { throw new Error(`the SQLite WAL is not durable: ${err instanceof Error ? err.message : String(err)}`, { cause: err }); });
+      });
+      // What queued up meanwhile goes at once: those writes came in earlier turns of the loop.
+      this.flush();
+    }, (err: unknown) => {
+      this.inFlight = null;
+      const e = err instanceof StorageError ? err : new StorageError('Unavailable', `sqlite write failed: ${String(err)}`, { cause: err });
+      for (const op of ops) op.reject(e);
+      this.flush();
+    });
+  }
+
+  private committedBatch(batch: Batch, writes: number): void {
+    this.rev = batch.rev;
+    this.stats.batches++;
+    this.stats.writes += writes;
+    for (const [key, entry] of batch.overlay) {
       if (entry) {
         this.index.set(key, entry);
         if (entry.expiresAt) this.leases.set(key, { expiresAt: entry.expiresAt, mod: entry.mod });
@@ -120,73 +165,51 @@ export class Writer {
         this.leases.delete(key);
       }
     }
-    const acknowledge = () => {
-      this.hub.publish(events);
-      for (let i = 0; i < batch.length; i++) {
-        const op = batch[i]!;
-        if (failed[i]) op.reject(outcomes[i]);
-        else (op.resolve as (v: unknown) => void)(outcomes[i]);
-      }
-    };
-    const synced = this.durable();
-    synced.catch(() => {}); // handled below, once the earlier batches are acknowledged
-    this.acked = this.acked.then(() => synced).then(acknowledge, (err) => {
-      // The batch is committed and visible but may not survive a power loss:
-      // neither an ack nor a rejection would be true, so stop, as databases do
-      // on a failed fsync, and let the restart recover from what is on disk.
-      setImmediate(() => { throw new Error(`fsync of the SQLite WAL failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err }); });
-    });
-    this.reschedule();
   }
 
-  private reschedule(): void {
-    if (this.queue.length > 0 && !this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => this.flush());
-    }
-  }
-
-  /** Reads a stored value; inside a batch this sees the batch's own rows. */
+  /** Reads a committed stored value. */
   valueAt(rev: Revision): string {
     const row = this.st.valueById.get(rev) as { value: string | null } | undefined;
     if (!row || row.value === null) throw new Error(`row ${rev} is missing from the kine table`);
     return row.value;
   }
 
-  private apply(op: Op, overlay: Map<string, Entry | null>, events: WatchEvent[]): unknown {
+  private apply(op: Op, b: Batch): unknown {
     const { key } = op;
-    const o = overlay.get(key);
+    const o = b.overlay.get(key);
     const cur = o === undefined ? this.index.get(key) : o ?? undefined;
     if (op.kind === 'create') {
       if (cur) throw new StorageError('KeyExists', `key ${key} already exists`, { key });
-      const rev = this.rev + 1;
+      const rev = b.rev + 1;
       const expiresAt = this.expiry(op.ttl);
-      this.st.insert.run(rev, key, 1, 0, rev, 0, Math.ceil(op.ttl ?? 0), expiresAt || null, op.value, null);
-      this.rev = rev;
-      overlay.set(key, { create: rev, mod: rev, expiresAt });
+      b.rows.push([rev, key, 1, 0, rev, 0, Math.ceil(op.ttl ?? 0), expiresAt || null, op.value, null]);
+      b.values.set(rev, op.value);
+      b.rev = rev;
+      b.overlay.set(key, { create: rev, mod: rev, expiresAt });
       const kv: KeyValue = { key, value: op.value, createRevision: rev, modRevision: rev };
-      events.push({ type: 'create', revision: rev, kv });
+      b.events.push({ type: 'create', revision: rev, kv });
       return kv;
     }
     if (!cur) throw new StorageError('KeyNotFound', `key ${key} not found`, { key });
-    const prevKv: KeyValue = { key, value: this.valueAt(cur.mod), createRevision: cur.create, modRevision: cur.mod };
+    const prevKv: KeyValue = { key, value: b.values.get(cur.mod) ?? this.valueAt(cur.mod), createRevision: cur.create, modRevision: cur.mod };
     if (op.expected !== undefined && op.expected !== cur.mod) {
       throw new StorageError('Conflict', `key ${key} was modified: expected revision ${op.expected}, current ${cur.mod}`, { key, current: prevKv });
     }
-    const rev = this.rev + 1;
+    const rev = b.rev + 1;
     if (op.kind === 'update') {
       const expiresAt = this.expiry(op.ttl);
-      this.st.insert.run(rev, key, 0, 0, cur.create, cur.mod, Math.ceil(op.ttl ?? 0), expiresAt || null, op.value, prevKv.value);
-      this.rev = rev;
-      overlay.set(key, { create: cur.create, mod: rev, expiresAt });
+      b.rows.push([rev, key, 0, 0, cur.create, cur.mod, Math.ceil(op.ttl ?? 0), expiresAt || null, op.value, prevKv.value]);
+      b.values.set(rev, op.value);
+      b.rev = rev;
+      b.overlay.set(key, { create: cur.create, mod: rev, expiresAt });
       const kv: KeyValue = { key, value: op.value, createRevision: cur.create, modRevision: rev };
-      events.push({ type: 'update', revision: rev, kv, prevKv });
+      b.events.push({ type: 'update', revision: rev, kv, prevKv });
       return kv;
     }
-    this.st.insert.run(rev, key, 0, 1, cur.create, cur.mod, 0, null, null, prevKv.value);
-    this.rev = rev;
-    overlay.set(key, null);
-    events.push({ type: 'delete', revision: rev, key, prevKv });
+    b.rows.push([rev, key, 0, 1, cur.create, cur.mod, 0, null, null, prevKv.value]);
+    b.rev = rev;
+    b.overlay.set(key, null);
+    b.events.push({ type: 'delete', revision: rev, key, prevKv });
     return { prevKv, revision: rev };
   }
 

@@ -1,0 +1,187 @@
+// The main thread's side of the writer thread (commit-worker.ts): batches of
+// rows go out, and each comes back twice, once committed (visible to the
+// main thread's reading connection) and once durable (the WAL's fsync done).
+// Nothing here blocks the event loop on the disk.
+import { Worker } from 'node:worker_threads';
+import { StorageError } from '../backend.ts';
+import type { Revision } from '../backend.ts';
+
+/** One kine row, in the insert statement's column order. */
+export type RowValues = [id: number, name: string, created: 0 | 1, deleted: 0 | 1, createRevision: number, prevRevision: number, lease: number, expiresAt: number | null, value: string | null, oldValue: string | null];
+
+/** What the Writer needs from whoever puts its batches on disk. */
+export interface Committer {
+  /**
+   * Writes rows in one transaction. `committed` settles when the transaction
+   * is committed (or rejects if it was rolled back); `durable` once it is on disk.
+   */
+  commit(rows: RowValues[]): { committed: Promise<void>; durable: Promise<void> };
+}
+
+export interface WorkerConfig {
+  path: string;
+  busyTimeoutMs: number;
+  autocheckpointPages: number;
+}
+
+export type ToWorker =
+  | { t: 'batch'; id: number; rows: RowValues[] }
+  | { t: 'compact'; id: number; target: Revision }
+  | { t: 'close' };
+
+export type ToMain =
+  | { t: 'ready' }
+  | { t: 'openFailed'; message: string }
+  | { t: 'committed'; id: number; ms: number }
+  | { t: 'failed'; id: number; message: string }
+  | { t: 'durable'; id: number }
+  | { t: 'syncFailed'; id: number; message: string }
+  | { t: 'done'; id: number; removed: number }
+  | { t: 'error'; id: number; message: string }
+  | { t: 'closed' };
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve: (v: T) => void;
+  reject: (e: unknown) => void;
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej; });
+  return { promise, resolve, reject };
+}
+
+const WORKER = new URL('./commit-worker.ts', import.meta.url);
+
+export class WorkerCommitter implements Committer {
+  /** Called with each transaction's time in the writer thread (ms), for tracing. */
+  onCommitTime: ((ms: number) => void) | null = null;
+  private readonly worker: Worker;
+  private seq = 0;
+  private readonly commits = new Map<number, { committed: Deferred<void>; durable: Deferred<void> }>();
+  private readonly compactions = new Map<number, Deferred<number>>();
+  private stopped: StorageError | null = null;
+  private readonly exited = deferred<void>();
+
+  private constructor(worker: Worker) {
+    this.worker = worker;
+    worker.on('message', (m: ToMain) => this.receive(m));
+    worker.on('error', (err) => this.stop(new StorageError('Unavailable', `the sqlite writer thread failed: ${err.message}`, { cause: err })));
+    worker.on('exit', (code) => {
+      this.stop(new StorageError('Unavailable', `the sqlite writer thread exited (code ${code})`));
+      this.exited.resolve();
+    });
+  }
+
+  /** Starts the writer thread on the database at config.path; rejects if it cannot open it. */
+  static start(config: WorkerConfig): Promise<WorkerCommitter> {
+    const worker = new Worker(WORKER, { workerData: config });
+    return new Promise((resolve, reject) => {
+      const onMessage = (m: ToMain) => {
+        if (m.t === 'ready') {
+          off();
+          resolve(new WorkerCommitter(worker));
+        } else {
+          fail(m.t === 'openFailed' ? m.message : `unexpected message ${m.t}`);
+        }
+      };
+      const onError = (err: Error) => fail(err.message, err);
+      const onExit = (code: number) => fail(`it exited (code ${code})`);
+      // Only our own listeners: the Worker has internal ones that must stay.
+      const off = () => {
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+      };
+      const fail = (msg: string, cause?: unknown) => {
+        off();
+        void worker.terminate();
+        reject(new StorageError('Unavailable', `cannot start the sqlite writer for ${config.path}: ${msg}`, { cause }));
+      };
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
+    });
+  }
+
+  commit(rows: RowValues[]): { committed: Promise<void>; durable: Promise<void> } {
+    const entry = { committed: deferred<void>(), durable: deferred<void>() };
+    if (this.stopped) {
+      entry.committed.reject(this.stopped);
+      entry.durable.reject(this.stopped);
+    } else {
+      const id = ++this.seq;
+      this.commits.set(id, entry);
+      this.worker.postMessage({ t: 'batch', id, rows } satisfies ToWorker);
+    }
+    return { committed: entry.committed.promise, durable: entry.durable.promise };
+  }
+
+  /** Records the compacted revision and deletes the history at or below it, in the writer thread. */
+  compact(target: Revision): Promise<number> {
+    if (this.stopped) return Promise.reject(this.stopped);
+    const id = ++this.seq;
+    const d = deferred<number>();
+    this.compactions.set(id, d);
+    this.worker.postMessage({ t: 'compact', id, target } satisfies ToWorker);
+    return d.promise;
+  }
+
+  /** Lets the writer thread finish the fsync of what it committed, then ends it. */
+  async close(): Promise<void> {
+    if (!this.stopped) this.worker.postMessage({ t: 'close' } satisfies ToWorker);
+    await this.exited.promise;
+  }
+
+  private receive(m: ToMain): void {
+    switch (m.t) {
+      case 'committed':
+        this.onCommitTime?.(m.ms);
+        this.commits.get(m.id)?.committed.resolve();
+        return;
+      case 'failed': {
+        const c = this.commits.get(m.id);
+        this.commits.delete(m.id);
+        const err = new StorageError('Unavailable', `sqlite write failed: ${m.message}`);
+        c?.committed.reject(err);
+        c?.durable.reject(err);
+        return;
+      }
+      case 'durable':
+      case 'syncFailed': {
+        const c = this.commits.get(m.id);
+        this.commits.delete(m.id);
+        if (m.t === 'durable') c?.durable.resolve();
+        else c?.durable.reject(new Error(`fsync of the SQLite WAL failed: ${m.message}`));
+        return;
+      }
+      case 'done':
+      case 'error': {
+        const d = this.compactions.get(m.id);
+        this.compactions.delete(m.id);
+        if (m.t === 'done') d?.resolve(m.removed);
+        else d?.reject(new StorageError('Unavailable', `sqlite compaction failed: ${m.message}`));
+        return;
+      }
+      case 'closed':
+        this.stop(new StorageError('Unavailable', 'the sqlite writer is closed'));
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** From now on every request fails with err; requests still open fail with it too. */
+  private stop(err: StorageError): void {
+    this.stopped ??= err;
+    for (const c of this.commits.values()) {
+      c.committed.reject(this.stopped);
+      c.durable.reject(this.stopped);
+    }
+    this.commits.clear();
+    for (const d of this.compactions.values()) d.reject(this.stopped);
+    this.compactions.clear();
+  }
+}
