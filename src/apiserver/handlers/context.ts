@@ -79,8 +79,15 @@ export function tableOf(ctx: RequestContext, items: any[]): any {
   return table;
 }
 
-/** Sends one object (get, create, update, patch, delete). */
+/** Sends one object (get, create, update, patch, delete); after a write, its JSON is the store's (writtenJson). */
 export function respondObject(ctx: RequestContext, code: number, obj: any): void {
+  if (ctx.output.format === 'json' && !ctx.output.metadataOnly && !converts(ctx.resource)) {
+    const json = ctx.store.writtenJson(obj);
+    if (json !== undefined) {
+      send(ctx, code, json);
+      return;
+    }
+  }
   if (ctx.output.format === 'table') {
     const table = tableOf(ctx, [obj]);
     table.metadata = { resourceVersion: obj.metadata?.resourceVersion };

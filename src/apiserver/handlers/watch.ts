@@ -71,10 +71,10 @@ export async function handleWatch(ctx: RequestContext): Promise<void> {
 
   res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
   res.flushHeaders();
-  // A committed batch reaches the watchers as a burst of events in one turn of
-  // the loop: gathered until the turn ends, they leave as one HTTP chunk, one
-  // TLS record and one syscall per watcher instead of one (plus the chunk
-  // framing, four stream writes) per event.
+  // Committed batches reach the watchers as bursts of events: gathered until
+  // this turn of the event loop has handled its I/O, they leave as one HTTP
+  // chunk, one TLS record and one syscall per watcher instead of one (plus
+  // the chunk framing, four stream writes) per event.
   let pending: (string | Buffer)[] = [];
   const flush = (): void => {
     const lines = pending;
@@ -88,7 +88,7 @@ export async function handleWatch(ctx: RequestContext): Promise<void> {
   };
   const write = (ev: WireEvent): void => {
     if (res.writableEnded) return;
-    if (pending.length === 0) process.nextTick(flush);
+    if (pending.length === 0) setImmediate(flush);
     pending.push(encode(ev));
   };
   let lastRevision = ctx.services.cacheRevision();

@@ -32,32 +32,59 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function walk(schema: Schema, value: unknown, path: string, out: string[], depth: number): void {
+// Shapes by $ref, so that a visit does not cut the definition name out of the ref again.
+const byRef = new Map<string, Shape | null>();
+function shapeOfRef(ref: string): Shape | undefined {
+  let s = byRef.get(ref);
+  if (s === undefined) byRef.set(ref, (s = shapeOf(refName(ref)) ?? null));
+  return s ?? undefined;
+}
+
+// The path is kept as segments and joined only for an unknown field: every
+// write walks its whole object, and building each field's path string showed
+// in profiles.
+function walk(schema: Schema, value: unknown, path: string[], out: string[], depth: number): void {
   // Decoding already bounds nesting; this only guards against a cyclic schema.
   if (depth > 200 || value === null || typeof value !== 'object') return;
   if (schema['x-kubernetes-preserve-unknown-fields'] === true) return;
   if (schema.$ref) {
-    const shape = shapeOf(refName(schema.$ref));
+    const shape = shapeOfRef(schema.$ref);
     if (!shape || shape.open) return;
     if (shape.props) return walkStruct(shape.props, value, path, out, depth);
     return walk(shape.schema, value, path, out, depth + 1);
   }
   if (schema.properties) return walkStruct(new Map(Object.entries(schema.properties)), value, path, out, depth);
   if (schema.type === 'array' && schema.items && Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) walk(schema.items, value[i], `${path}[${i}]`, out, depth + 1);
+    for (let i = 0; i < value.length; i++) {
+      path.push(`[${i}]`);
+      walk(schema.items, value[i], path, out, depth + 1);
+      path.pop();
+    }
     return;
   }
   if (typeof schema.additionalProperties === 'object' && isPlainObject(value)) {
-    for (const [k, v] of Object.entries(value)) walk(schema.additionalProperties, v, `${path}.${k}`, out, depth + 1);
+    for (const k of Object.keys(value)) {
+      path.push(`.${k}`);
+      walk(schema.additionalProperties, value[k], path, out, depth + 1);
+      path.pop();
+    }
   }
 }
 
-function walkStruct(props: Map<string, Schema>, value: object, path: string, out: string[], depth: number): void {
+function walkStruct(props: Map<string, Schema>, value: object, path: string[], out: string[], depth: number): void {
   if (!isPlainObject(value)) return; // a type mismatch is validation's business, not an unknown field
-  for (const [k, v] of Object.entries(value)) {
+  for (const k of Object.keys(value)) {
     const p = props.get(k);
-    if (!p) out.push(`${path}.${k}`);
-    else walk(p, v, `${path}.${k}`, out, depth + 1);
+    if (!p) {
+      out.push(`${path.join('')}.${k}`);
+      continue;
+    }
+    const v = value[k];
+    // Scalars have nothing below them to check.
+    if (v === null || typeof v !== 'object') continue;
+    path.push(`.${k}`);
+    walk(p, v, path, out, depth + 1);
+    path.pop();
   }
 }
 
@@ -70,6 +97,6 @@ export function findUnknownFields(gvk: GroupVersionKind, obj: unknown): string[]
   const name = definitionNameFor(gvk);
   if (!name) return [];
   const out: string[] = [];
-  walk({ $ref: `#/definitions/${name}` }, obj, '', out, 0);
+  walk({ $ref: `#/definitions/${name}` }, obj, [], out, 0);
   return out;
 }

@@ -9,7 +9,7 @@ import { toRequestVersion, toStorageVersion } from './versions.ts';
 import type { RequestContext } from '../handlers/context.ts';
 import { admitAndValidate } from '../handlers/write.ts';
 import type { FieldSet, Path } from './managed-fields.ts';
-import { changedLeaves, formatPath, fromFieldsV1, hasLeaf, isNormalFieldsV1, leaves, toFieldsV1, valueAt } from './managed-fields.ts';
+import { changedLeaves, fieldsV1Of, formatPath, fromFieldsV1, hasLeaf, isNormalFieldsV1, leaves, toFieldsV1, valueAt } from './managed-fields.ts';
 import { jsonEqual } from './equal.ts';
 import { isDeepStrictEqual } from 'node:util';
 import { deepCopy } from '../../machinery/clone.ts';
@@ -56,6 +56,13 @@ function withoutFields(entry: Entry, remove: ReadonlySet<string> | ReadonlyMap<s
  * now belong to `manager` (operation Update) and no longer to anyone else.
  */
 export function trackUpdate(next: any, old: any | undefined, manager: string, apiVersion: string, now: Date, subresource = ''): void {
+  if (old === undefined && next.metadata.managedFields === undefined) {
+    // A create: every field is new and the manager is the only one.
+    const fieldsV1 = fieldsV1Of(next);
+    const entry: Entry = { manager, operation: 'Update', apiVersion, time: timestamp(now), fieldsType: 'FieldsV1', fieldsV1, ...(subresource ? { subresource } : {}) };
+    setEntries(next, [entry]);
+    return;
+  }
   const changed = old ? changedLeaves(old, next, jsonEqual) : leaves(next);
   const entries = (next.metadata.managedFields !== undefined ? entriesOf(next) : entriesOf(old)).map((e) => withoutFields(e, changed));
   const mine = entries.find((e) => e.manager === manager && e.operation === 'Update' && (e.subresource ?? '') === subresource);

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { isDeepStrictEqual } from 'node:util';
-import { changedLeaves, leaves, toFieldsV1, fromFieldsV1, formatPath, valueAt, isNormalFieldsV1, hasLeaf, pathKey } from './managed-fields.ts';
+import { changedLeaves, fieldsV1Of, leaves, toFieldsV1, fromFieldsV1, formatPath, valueAt, isNormalFieldsV1, hasLeaf, pathKey } from './managed-fields.ts';
 import type { Path } from './managed-fields.ts';
 import { jsonEqual } from './equal.ts';
 import { trackUpdate } from './apply.ts';
@@ -132,6 +132,29 @@ describe('changedLeaves', () => {
       const got = changedLeaves(pod, next, jsonEqual);
       assert.deepEqual(got, changedByDefinition(pod, next));
       assert.deepEqual(changedLeaves(next, pod, jsonEqual), changedByDefinition(next, pod));
+    });
+  }
+});
+
+describe('fieldsV1Of', () => {
+  const objects: [string, any][] = [
+    ['a deployment', dep],
+    ['a pod with lists of every kind', {
+      apiVersion: 'v1', kind: 'Pod',
+      metadata: { name: 'p', labels: { a: '1' }, finalizers: ['x', 'y'], ownerReferences: [{ uid: 'u1', name: 'o' }] },
+      spec: { containers: [{ name: 'a', ports: [{ containerPort: 80 }, { containerPort: 81, protocol: 'UDP' }], env: [{ name: 'E', value: '' }] }, { name: 'b', args: ['x'] }], tolerations: [{ key: 'k' }], securityContext: {} },
+    }],
+    ['only server-owned metadata', { metadata: { name: 'n', namespace: 'd', uid: 'u', resourceVersion: '1' }, data: {} }],
+    ['an empty set list', { metadata: { name: 'n', finalizers: [] }, spec: { finalizers: [] } }],
+    ['an empty keyed list and null', { spec: { containers: [], nodeName: null } }],
+    ['list items repeating a key, or missing it', { spec: { containers: [{ name: 'a', image: '1' }, { name: 'a', tty: true }, { image: 'z' }] } }],
+    ['service ports', { spec: { ports: [{ port: 80, protocol: 'TCP' }] }, status: { x: 1 } }],
+    ['nothing but type meta', { apiVersion: 'v1', kind: 'X' }],
+  ];
+  for (const [name, obj] of objects) {
+    it(`builds what toFieldsV1(leaves()) builds: ${name}`, () => {
+      assert.deepEqual(fieldsV1Of(obj), toFieldsV1(leaves(obj)));
+      assert.equal(JSON.stringify(fieldsV1Of(obj)), JSON.stringify(toFieldsV1(leaves(obj))));
     });
   }
 });

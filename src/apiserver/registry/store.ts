@@ -74,14 +74,37 @@ export class ResourceStore {
   }
 
   encode(obj: any): string {
+    return this.encodeStored(obj).text;
+  }
+
+  /** The stored JSON (without resourceVersion), and where its metadata object ends. */
+  private encodeStored(obj: any): Encoded {
     const meta = obj.metadata;
     const rv = meta.resourceVersion;
     delete meta.resourceVersion;
     try {
-      return JSON.stringify(obj);
+      return encodeTopLevel(obj);
     } finally {
       if (rv !== undefined) meta.resourceVersion = rv;
     }
+  }
+
+  /**
+   * The JSON of an object this store has just written, as JSON.stringify
+   * would give it now, without stringifying it again: the write stored it
+   * without resourceVersion and then appended that to its metadata. Undefined
+   * when the object was not written here or its resourceVersion changed since.
+   */
+  writtenJson(obj: any): string | undefined {
+    const w = written.get(obj);
+    if (w === undefined || w.metaEnd < 0 || obj.metadata?.resourceVersion !== w.rv) return undefined;
+    const rv = `"resourceVersion":${JSON.stringify(w.rv)}`;
+    const sep = w.text.charCodeAt(w.metaEnd - 1) === 123 /* { */ ? '' : ',';
+    return `${w.text.slice(0, w.metaEnd)}${sep}${rv}${w.text.slice(w.metaEnd)}`;
+  }
+
+  private remember(obj: any, encoded: Encoded): void {
+    written.set(obj, { ...encoded, rv: obj.metadata.resourceVersion });
   }
 
   async getKv(namespace: string, name: string): Promise<KeyValue> {
@@ -162,8 +185,10 @@ export class ResourceStore {
       if (kv) throw newAlreadyExists(this.qualified, name);
       return obj;
     }
-    const kv = await this.wrap(() => this.ctx.backend.create(key, this.encode(obj), this.ttlFor()), name);
+    const encoded = this.encodeStored(obj);
+    const kv = await this.wrap(() => this.ctx.backend.create(key, encoded.text, this.ttlFor()), name);
     obj.metadata.resourceVersion = String(kv.modRevision);
+    this.remember(obj, encoded);
     return obj;
   }
 
@@ -240,8 +265,10 @@ export class ResourceStore {
       return { obj: next, deleted: true };
     }
     if (dryRun) return { obj: next, deleted: false };
-    const kv = await this.wrap(() => this.ctx.backend.update(key, this.encode(next), expectedRevision, this.ttlFor()), meta.name);
+    const encoded = this.encodeStored(next);
+    const kv = await this.wrap(() => this.ctx.backend.update(key, encoded.text, expectedRevision, this.ttlFor()), meta.name);
     meta.resourceVersion = String(kv.modRevision);
+    this.remember(next, encoded);
     return { obj: next, deleted: false };
   }
 
@@ -341,6 +368,33 @@ export class ResourceStore {
       if (!cont) return { items, revision };
     }
   }
+}
+
+interface Encoded {
+  text: string;
+  /** The index of the closing brace of the metadata object in text, or -1 when unknown. */
+  metaEnd: number;
+}
+
+const written = new WeakMap<object, Encoded & { rv: string }>();
+
+/**
+ * JSON.stringify(obj), assembled key by key at the top level so that the
+ * end of metadata is known. Anything but a plain object is stringified whole.
+ */
+function encodeTopLevel(obj: any): Encoded {
+  if (Object.getPrototypeOf(obj) !== Object.prototype || typeof obj.toJSON === 'function') return { text: JSON.stringify(obj), metaEnd: -1 };
+  let text = '{';
+  let metaEnd = -1;
+  for (const k of Object.keys(obj)) {
+    const value = JSON.stringify(obj[k]);
+    if (value === undefined) continue; // as JSON.stringify leaves out undefined, functions and symbols
+    if (text.length > 1) text += ',';
+    text += `${JSON.stringify(k)}:`;
+    if (k === 'metadata' && value.charCodeAt(0) === 123 /* { */) metaEnd = text.length + value.length - 1;
+    text += value;
+  }
+  return { text: `${text}}`, metaEnd };
 }
 
 export function isConflictError(err: unknown): boolean {

@@ -103,3 +103,29 @@ describe('strategic merge patch', () => {
     assert.throws(() => applyPatch('application/strategic-merge-patch+json', {}, {}, { group: 'x.io', version: 'v1', kind: 'Thing' }), /not supported/);
   });
 });
+
+describe('strategic merge patch and its original', () => {
+  const patches: [string, unknown][] = [
+    ['a status with a keyed list', { status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } }],
+    ['a container merged by name and one added', { spec: { containers: [{ name: 'app', image: 'v2', env: [{ name: 'A', value: '1' }] }, { name: 'new' }] } }],
+    ['an item deleted and keys retained', { spec: { $retainKeys: ['containers'], containers: [{ name: 'side', $patch: 'delete' }] } }],
+    ['labels and a primitive set', { metadata: { labels: { a: null, b: '2' }, finalizers: ['f2'] } }],
+  ];
+  for (const [name, patch] of patches) {
+    it(`leaves the original as it was, sharing nothing with the result: ${name}`, () => {
+      const pod = {
+        metadata: { name: 'p', labels: { a: '1' }, finalizers: ['f1'] },
+        spec: { containers: [{ name: 'app', image: 'v1', env: [{ name: 'B', value: '0' }] }, { name: 'side', image: 's' }], nodeName: 'n' },
+        status: { phase: 'Pending', conditions: [{ type: 'Ready', status: 'False' }, { type: 'PodScheduled', status: 'True' }] },
+      };
+      const before = structuredClone(pod);
+      const out: any = applyPatch('application/strategic-merge-patch+json', pod, patch, POD);
+      assert.deepEqual(pod, before);
+      const scribble = (v: any): void => {
+        if (Array.isArray(v)) { v.forEach(scribble); v.push('x'); } else if (v && typeof v === 'object') { for (const k of Object.keys(v)) scribble(v[k]); v.scribbled = true; }
+      };
+      scribble(out);
+      assert.deepEqual(pod, before);
+    });
+  }
+});

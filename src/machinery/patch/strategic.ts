@@ -34,9 +34,12 @@ function strategyOf(s: Schema | undefined): { merge: boolean; retainKeys: boolea
 
 export function applyStrategicPatch(original: unknown, patch: unknown, schema: Schema | undefined): unknown {
   if (!isPlainObject(patch)) throw new PatchError('a strategic merge patch must be a JSON object');
-  return mergeMap(isPlainObject(original) ? original : {}, patch, schema);
+  // One deep copy of the original, then merged in place: copying again at
+  // each level copied the deepest parts once per level above them.
+  return mergeMap(isPlainObject(original) ? clone(original) : {}, patch, schema);
 }
 
+/** Merges patch into original, which the caller owns (a part of the one copy, or new). */
 function mergeMap(original: Record<string, any>, patch: Record<string, any>, schema: Schema | undefined): any {
   const directive = patch.$patch;
   if (directive === 'replace') {
@@ -45,7 +48,7 @@ function mergeMap(original: Record<string, any>, patch: Record<string, any>, sch
   }
   if (directive === 'delete') return undefined;
   if (directive !== undefined && directive !== 'merge') throw new PatchError(`Unknown patch type: ${String(directive)} in map: ${JSON.stringify(patch)}`);
-  const out = clone(original);
+  const out = original;
   if (patch.$retainKeys !== undefined) {
     if (!Array.isArray(patch.$retainKeys)) throw new PatchError('$retainKeys must be a list of field names');
     for (const k of Object.keys(out)) if (!patch.$retainKeys.includes(k)) delete out[k];
@@ -107,7 +110,7 @@ function mergeList(original: any[], patch: any[], schema: Schema | undefined, or
     out = [...original];
     for (const x of patch) if (!out.some((o) => isDeepEqual(o, x))) out.push(x);
   } else {
-    out = clone(original);
+    out = original;
     for (const item of patch) {
       if (!isPlainObject(item)) throw new PatchError(`a list merged by "${key}" needs objects, found ${JSON.stringify(item)}`);
       if (!Object.hasOwn(item, key)) throw new PatchError(`map: ${JSON.stringify(item)} does not contain declared merge key: ${key}`);
