@@ -33,6 +33,8 @@ export class DeploymentController implements Reconciler {
   readonly name = 'deployment';
   private readonly cfg: DeploymentControllerConfig;
   private readonly now: () => Date;
+  /** The resourceVersion a sync's own patch gave its Deployment (one worker per key, so per key is per sync). */
+  private readonly patchedVersions = new Map<string, string>();
 
   constructor(cfg: DeploymentControllerConfig) {
     this.cfg = cfg;
@@ -70,6 +72,7 @@ export class DeploymentController implements Reconciler {
   }
 
   async reconcile(key: string): Promise<Result> {
+    this.patchedVersions.delete(key);
     const d = this.cfg.deployments.get(key);
     if (!d || d.metadata.deletionTimestamp) return;
     const all = await this.ownedReplicaSets(d);
@@ -102,8 +105,10 @@ export class DeploymentController implements Reconciler {
     const fresh = this.cfg.replicaSets.byIndex('namespace', d.metadata.namespace).filter((rs) => controllerRef(rs)?.uid === d.metadata.uid);
     const current = newRS ? fresh.find((rs) => rs.metadata.name === newRS!.metadata.name) ?? newRS : undefined;
     const status = computeStatus(d, fresh, current, this.now(), progressingReason);
+    const resourceVersion = this.patchedVersions.get(key) ?? d.metadata.resourceVersion;
+    this.patchedVersions.delete(key);
     if (stableJson(status) !== stableJson(d.status ?? {})) {
-      await this.cfg.client.update(DEPLOYMENTS, d.metadata.namespace, { ...d, status }, { subresource: 'status' }).catch((err) => {
+      await this.cfg.client.update(DEPLOYMENTS, d.metadata.namespace, { ...d, metadata: { ...d.metadata, resourceVersion }, status }, { subresource: 'status' }).catch((err) => {
         if ((err as any)?.status?.code !== 404) throw err;
       });
     }
@@ -160,7 +165,9 @@ export class DeploymentController implements Reconciler {
 
   private async setRevisionAnnotation(d: any, revision: number): Promise<void> {
     if (d.metadata.annotations?.[REVISION] === String(revision)) return;
-    await this.cfg.client.patch(DEPLOYMENTS, d.metadata.namespace, d.metadata.name, { metadata: { annotations: { [REVISION]: String(revision) } } }, { type: 'merge' });
+    const patched = await this.cfg.client.patch(DEPLOYMENTS, d.metadata.namespace, d.metadata.name, { metadata: { annotations: { [REVISION]: String(revision) } } }, { type: 'merge' });
+    // The status write of this sync must build on the patched object, as upstream's does, or it is a certain conflict.
+    if (patched?.metadata?.resourceVersion) this.patchedVersions.set(`${d.metadata.namespace}/${d.metadata.name}`, patched.metadata.resourceVersion);
   }
 
   /** A rollback makes an old ReplicaSet new again: it takes the next revision. */

@@ -14,6 +14,8 @@ import { isHeadless, rfc3339Nano, selectedPods, serviceSelector, servicesSelecti
 
 const ENDPOINTS = RESOURCES.find((r) => r.group === '' && r.resource === 'endpoints')!;
 export const HEADLESS_LABEL = 'service.kubernetes.io/headless';
+/** How long a sync waits for the cache to show our own write before writing anyway (a delete may have hidden it). */
+const STALE_WAIT_MS = 5000;
 
 export interface EndpointsControllerConfig {
   client: Client;
@@ -36,6 +38,8 @@ export class EndpointsController implements Reconciler {
   readonly name = 'endpoints';
   private readonly cfg: EndpointsControllerConfig;
   private readonly triggers = new TriggerTimeTracker();
+  /** Per Endpoints, the cached resourceVersion ('' for none) our last write started from, until the cache moves past it. */
+  private readonly written = new Map<string, { from: string; at: number }>();
 
   constructor(cfg: EndpointsControllerConfig) {
     this.cfg = cfg;
@@ -51,6 +55,7 @@ export class EndpointsController implements Reconciler {
     const svc = this.cfg.services.get(key);
     if (!svc) {
       this.triggers.forget(ns, name);
+      this.written.delete(key);
       // Endpoints carry no ownerReference, so the controller removes them itself.
       await this.cfg.client.delete(ENDPOINTS, ns, name).catch((err) => { if (code(err) !== 404) throw err; });
       return;
@@ -63,6 +68,10 @@ export class EndpointsController implements Reconciler {
     if (over) subsets = truncateSubsets(subsets);
 
     const current = this.cfg.endpoints.get(key);
+    // Our last write has not reached the cache yet: writing from the older copy is a certain conflict.
+    const wrote = this.written.get(key);
+    if (wrote && (current?.metadata.resourceVersion ?? '') === wrote.from && Date.now() - wrote.at < STALE_WAIT_MS) return { requeueAfterMs: 100 };
+    this.written.delete(key);
     const labels = labelsForService(svc);
     if (current && !current.metadata.deletionTimestamp) {
       const sameSubsets = isDeepStrictEqual(current.subsets ?? [], subsets);
@@ -85,6 +94,7 @@ export class EndpointsController implements Reconciler {
     try {
       if (current) await this.cfg.client.update(ENDPOINTS, ns, obj);
       else await this.cfg.client.create(ENDPOINTS, ns, obj);
+      this.written.set(key, { from: current?.metadata.resourceVersion ?? '', at: Date.now() });
       this.triggers.synced(ns, name);
     } catch (err) {
       // 403 on create: the namespace is terminating, and nothing should be added to it.
