@@ -32,8 +32,21 @@ export interface PodEntry {
   containers: ContainerUsage[];
 }
 
+// Pods share a handful of annotation values (most have none): parse each once.
+const amounts = new Map<string, number>();
+
 /** A quantity annotation in base units (nanocores for cpu via `nanos`, bytes for memory); the default when absent or malformed. */
 function amount(raw: string | undefined, fallback: string, nanoUnits: boolean): number {
+  const key = `${raw ?? ''}\u0000${fallback}\u0000${nanoUnits}`;
+  let n = amounts.get(key);
+  if (n === undefined) {
+    n = parseAmount(raw, fallback, nanoUnits);
+    if (amounts.size < 1024) amounts.set(key, n);
+  }
+  return n;
+}
+
+function parseAmount(raw: string | undefined, fallback: string, nanoUnits: boolean): number {
   for (const v of [raw, fallback]) {
     if (v === undefined) continue;
     try {
