@@ -64,9 +64,11 @@ export class WorkerCommitter implements Committer {
   private readonly compactions = new Map<number, Deferred<number>>();
   private stopped: StorageError | null = null;
   private readonly exited = deferred<void>();
+  private referenced = true;
 
   private constructor(worker: Worker) {
     this.worker = worker;
+    this.holdLoop();
     worker.on('message', (m: ToMain) => this.receive(m));
     worker.on('error', (err) => this.stop(new StorageError('Unavailable', `the sqlite writer thread failed: ${err.message}`, { cause: err })));
     worker.on('exit', (code) => {
@@ -115,6 +117,7 @@ export class WorkerCommitter implements Committer {
       const id = ++this.seq;
       this.commits.set(id, entry);
       this.worker.postMessage({ t: 'batch', id, rows } satisfies ToWorker);
+      this.holdLoop();
     }
     return { committed: entry.committed.promise, durable: entry.durable.promise };
   }
@@ -126,16 +129,36 @@ export class WorkerCommitter implements Committer {
     const d = deferred<number>();
     this.compactions.set(id, d);
     this.worker.postMessage({ t: 'compact', id, target } satisfies ToWorker);
+    this.holdLoop();
     return d.promise;
   }
 
   /** Lets the writer thread finish the fsync of what it committed, then ends it. */
   async close(): Promise<void> {
     if (!this.stopped) this.worker.postMessage({ t: 'close' } satisfies ToWorker);
+    this.worker.ref();
     await this.exited.promise;
   }
 
+  /**
+   * The thread keeps the process alive only while it owes an answer, as a
+   * database handle would not: a process that forgets to close the backend
+   * still exits, and one awaiting a write does not exit before the answer.
+   */
+  private holdLoop(): void {
+    const busy = this.commits.size > 0 || this.compactions.size > 0;
+    if (busy === this.referenced) return;
+    this.referenced = busy;
+    if (busy) this.worker.ref();
+    else this.worker.unref();
+  }
+
   private receive(m: ToMain): void {
+    this.handle(m);
+    this.holdLoop();
+  }
+
+  private handle(m: ToMain): void {
     switch (m.t) {
       case 'committed':
         this.onCommitTime?.(m.ms);
