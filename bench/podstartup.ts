@@ -78,6 +78,7 @@ async function main(): Promise<void> {
   const tracePath = join(dir, 'kubelet-trace.jsonl');
   const server = spawn(K8TS, ['server', '--data-dir', dir, '--https-listen-port', String(port), '--bind-address', '127.0.0.1',
     '--node-name', NODE, '--cluster-cidr', '10.196.0.0/16'], { stdio: 'ignore', detached: true, env: { ...process.env, K8TS_LOG: 'quiet', K8TS_KUBELET_TRACE: tracePath } });
+  // K8TS_KUBELET_CPU_PROF=FILE (passed on) leaves the kubelet's CPU profile in FILE.
   const cdDir = join(dir, 'agent', 'containerd');
   const socket = join(cdDir, 'containerd.sock');
   let client: Client | undefined;

@@ -72,28 +72,28 @@ describe('hosts file and mount', () => {
   const nodeHosts = join(dir, 'node-hosts');
   writeFileSync(nodeHosts, '192.168.1.1 node1\n');
 
-  it('writes <podDir>/etc-hosts with mode 0644 and mounts it read-write at /etc/hosts', () => {
+  it('writes <podDir>/etc-hosts with mode 0644 and mounts it read-write at /etc/hosts', async () => {
     const podDir = join(dir, 'pods', 'u-1');
     const p = pod({ hostAliases: [{ ip: '10.9.9.9', hostnames: ['x'] }] });
-    const mounts = hostsMounts({ pod: p, container: p.spec.containers[0], ips: ['10.1.0.7'], podDir, clusterDomain: 'cluster.local' });
+    const mounts = await hostsMounts({ pod: p, container: p.spec.containers[0], ips: ['10.1.0.7'], podDir, clusterDomain: 'cluster.local' });
     assert.deepEqual(mounts, [{ containerPath: '/etc/hosts', hostPath: join(podDir, 'etc-hosts'), readonly: false }]);
     assert.equal(statSync(mounts[0].hostPath).mode & 0o777, 0o644);
     assert.match(readFileSync(mounts[0].hostPath, 'utf8'), /\n10\.1\.0\.7\tweb\n\n# Entries added by HostAliases\.\n10\.9\.9\.9\tx\n$/);
   });
 
-  it('a hostNetwork pod gets the node file, even before it has an IP', () => {
+  it('a hostNetwork pod gets the node file, even before it has an IP', async () => {
     const podDir = join(dir, 'pods', 'u-2');
-    const path = ensureHostsFile({ pod: pod({ hostNetwork: true }), ips: [], podDir, clusterDomain: 'cluster.local', nodeHostsFile: nodeHosts });
+    const path = await ensureHostsFile({ pod: pod({ hostNetwork: true }), ips: [], podDir, clusterDomain: 'cluster.local', nodeHostsFile: nodeHosts });
     assert.equal(readFileSync(path, 'utf8'), '# Kubernetes-managed hosts file (host network).\n192.168.1.1 node1\n');
     const p = pod({ hostNetwork: true });
-    assert.equal(hostsMounts({ pod: p, container: p.spec.containers[0], ips: [], podDir, clusterDomain: 'c', nodeHostsFile: nodeHosts }).length, 1);
+    assert.equal((await hostsMounts({ pod: p, container: p.spec.containers[0], ips: [], podDir, clusterDomain: 'c', nodeHostsFile: nodeHosts })).length, 1);
   });
 
-  it('no mount without a pod IP, nor over a container\'s own /etc/hosts', () => {
+  it('no mount without a pod IP, nor over a container\'s own /etc/hosts', async () => {
     const podDir = join(dir, 'pods', 'u-3');
     const p = pod();
-    assert.deepEqual(hostsMounts({ pod: p, container: p.spec.containers[0], ips: [], podDir, clusterDomain: 'c' }), []);
+    assert.deepEqual(await hostsMounts({ pod: p, container: p.spec.containers[0], ips: [], podDir, clusterDomain: 'c' }), []);
     const own = { name: 'c', volumeMounts: [{ name: 'v', mountPath: '/etc/hosts' }] };
-    assert.deepEqual(hostsMounts({ pod: p, container: own, ips: ['10.1.0.8'], podDir, clusterDomain: 'c' }), []);
+    assert.deepEqual(await hostsMounts({ pod: p, container: own, ips: ['10.1.0.8'], podDir, clusterDomain: 'c' }), []);
   });
 });

@@ -5,7 +5,7 @@
 // /etc/hosts; it is rewritten on each container start, so it always carries
 // the sandbox's current IPs. Without it the runtime would copy the node's
 // file into every pod, and hostAliases would have nowhere to go.
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export const ETC_HOSTS = '/etc/hosts';
@@ -98,19 +98,19 @@ export interface HostsOptions {
   nodeHostsFile?: string;
 }
 
-/** Writes the pod's hosts file (mode 0644, whatever the umask) and returns its path. */
-export function ensureHostsFile(o: HostsOptions): string {
+/** Writes the pod's hosts file (mode 0644, whatever the umask) and resolves to its path; asynchronous so a slow disk does not stall the kubelet. */
+export async function ensureHostsFile(o: HostsOptions): Promise<string> {
   const { pod } = o;
   let content: string;
-  if (pod.spec?.hostNetwork) content = nodeHostsContent(readFileSync(o.nodeHostsFile ?? ETC_HOSTS, 'utf8'), pod.spec.hostAliases);
+  if (pod.spec?.hostNetwork) content = nodeHostsContent(await readFile(o.nodeHostsFile ?? ETC_HOSTS, 'utf8'), pod.spec.hostAliases);
   else {
     const { hostname, domain } = podHostnameAndDomain(pod, o.clusterDomain);
     content = managedHostsContent(o.ips, hostname, domain, pod.spec?.hostAliases);
   }
-  mkdirSync(o.podDir, { recursive: true });
+  await mkdir(o.podDir, { recursive: true });
   const path = hostsFilePath(o.podDir);
-  writeFileSync(path, content, { mode: 0o644 });
-  chmodSync(path, 0o644);
+  await writeFile(path, content, { mode: 0o644 });
+  await chmod(path, 0o644);
   return path;
 }
 
@@ -118,8 +118,8 @@ export function ensureHostsFile(o: HostsOptions): string {
  * The /etc/hosts mount for one container: none when the container mounts
  * its own /etc/hosts, or when a pod-network pod has no IP yet.
  */
-export function hostsMounts(o: HostsOptions & { container: any }): CriMount[] {
+export async function hostsMounts(o: HostsOptions & { container: any }): Promise<CriMount[]> {
   if (!o.pod.spec?.hostNetwork && !o.ips.length) return [];
   if ((o.container.volumeMounts ?? []).some((m: any) => m.mountPath === ETC_HOSTS)) return [];
-  return [{ containerPath: ETC_HOSTS, hostPath: ensureHostsFile(o), readonly: false }];
+  return [{ containerPath: ETC_HOSTS, hostPath: await ensureHostsFile(o), readonly: false }];
 }

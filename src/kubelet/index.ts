@@ -5,7 +5,8 @@
 // their pod's worker.
 import { join, resolve } from 'node:path';
 import type { Client } from '../client/rest.ts';
-import { Informer } from '../client/informer.ts';
+import { byNamespace, Informer } from '../client/informer.ts';
+import { RESOURCES } from '../api/resources.ts';
 import { PODS } from '../hollow/pods.ts';
 import { CriClient, isNotFound } from './cri/client.ts';
 import { ensurePodMasquerade, writeConflist } from './cni.ts';
@@ -22,6 +23,8 @@ import type { KubeletServer } from './server/index.ts';
 import { StatsCollector } from './stats.ts';
 import { trace } from './trace.ts';
 import { LocalStorage } from './volumes/local-path.ts';
+
+const SERVICES = RESOURCES.find((r) => r.group === '' && r.resource === 'services')!;
 
 export interface KubeletConfig {
   client: Client;
@@ -60,6 +63,7 @@ export class Kubelet {
   readonly cri: CriClient;
   private readonly cfg: Required<Omit<KubeletConfig, 'nodeIP' | 'clusterDNS' | 'server'>> & Pick<KubeletConfig, 'nodeIP' | 'clusterDNS' | 'server'>;
   private readonly informer: Informer;
+  private readonly services: Informer;
   private readonly workers = new Map<string, PodWorker>();
   private readonly busy = new Set<string>();
   private readonly dirty = new Set<string>();
@@ -82,6 +86,8 @@ export class Kubelet {
     };
     this.cri = new CriClient(cfg.runtimeEndpoint);
     this.informer = new Informer(cfg.client, PODS, { fieldSelector: `spec.nodeName=${cfg.nodeName}`, log: this.cfg.log });
+    // Link variables come from this cache (upstream's service lister), not from a LIST at every container start.
+    this.services = new Informer(cfg.client, SERVICES, { indexers: { namespace: byNamespace }, log: this.cfg.log });
   }
 
   async start(): Promise<void> {
@@ -101,6 +107,11 @@ export class Kubelet {
     this.ctx = {
       client: cfg.client, cri: this.cri, hostIP: host.internalIP, now: cfg.now, log: cfg.log,
       restartBackoff: new Backoff(), pullBackoff: new Backoff(),
+      services: {
+        // By name, as a LIST returns them: the link variables keep one order whatever order the watch delivered.
+        list: (ns) => this.services.byIndex('namespace', ns).sort((x, y) => (x.metadata.name < y.metadata.name ? -1 : 1)),
+        get: (ns, name) => this.services.get(`${ns}/${name}`),
+      },
       sandbox: { logRoot: join(cfg.rootDir, 'logs/pods'), cgroupRoot: cfg.cgroupRoot, clusterDNS: cfg.clusterDNS, clusterDomain: cfg.clusterDomain, seccompRoot: join(cfg.rootDir, 'seccomp') },
     };
     this.informer.on({
@@ -108,8 +119,10 @@ export class Kubelet {
       update: (o, p) => this.observe(p, o),
       delete: (p) => this.forget(p),
     });
+    // As upstream, no container starts before the Services were read once: its variables would be missing.
+    this.services.start();
     this.informer.start();
-    await this.informer.waitForSync();
+    await Promise.all([this.services.waitForSync(), this.informer.waitForSync()]);
     this.storage = new LocalStorage({ client: cfg.client, nodeName: cfg.nodeName, rootDir: cfg.rootDir, log: cfg.log });
     await this.storage.start().catch((err) => cfg.log('local-path storage setup failed', { node: cfg.nodeName, error: String(err) }));
     this.stats = new StatsCollector({ cri: this.cri, nodeName: cfg.nodeName, rootDir: cfg.rootDir, log: cfg.log, pods: () => [...this.workers.values()].map((w) => w.pod) });
@@ -272,6 +285,7 @@ export class Kubelet {
     this.stats?.stop();
     this.storage?.stop();
     this.informer.stop();
+    this.services.stop();
     void this.server?.close();
     this.cri.close();
   }

@@ -4,7 +4,7 @@
 // restart policy and back-off), and posts the resulting status. Deletion
 // stops containers within the grace period, removes them and the sandbox,
 // and then deletes the pod object.
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Client } from '../client/rest.ts';
 import { PODS } from '../hollow/pods.ts';
@@ -32,7 +32,8 @@ import { containerMounts, hasRefreshableVolumes, podDir, setupVolumes, teardownV
 import { hostsMounts } from './hosts.ts';
 import type { PreparedVolume } from './volumes/index.ts';
 import type { ObjectSource } from './volumes/projection.ts';
-import { apiObjects, nodeAllocatable, podServiceList } from './volumes/api.ts';
+import { apiObjects, apiServices, nodeAllocatable, podServiceList } from './volumes/api.ts';
+import type { ServiceSource } from './volumes/api.ts';
 import { ensureImageExists, imagePullSources } from './images.ts';
 import { imageUser, verifyRunAsNonRoot } from './security.ts';
 import { trace } from './trace.ts';
@@ -52,6 +53,8 @@ export interface WorkerContext {
   recorder?: Recorder;
   /** How often configMap/secret/downwardAPI/projected volumes are re-projected (default 10 s). */
   volumeResyncMs?: number;
+  /** The Services for link variables (the kubelet's informer, as upstream's service lister); by default read through the API. */
+  services?: ServiceSource;
 }
 
 const recorders = new WeakMap<Client, Recorder>();
@@ -188,7 +191,7 @@ export class PodWorker {
     }
     if (!sandboxId) {
       if (v.sandboxes.length) await this.stopAll(v, 0, true);
-      mkdirSync(podLogDir(this.ctx.sandbox.logRoot, this.pod), { recursive: true });
+      await mkdir(podLogDir(this.ctx.sandbox.logRoot, this.pod), { recursive: true });
       const cgroup = podCgroup(this.ctx.sandbox.cgroupRoot, this.pod);
       const unset = applyPodCgroup(cgroup, podResourceConfig(this.pod));
       if (unset.length) this.ctx.log('pod cgroup settings not applied', { pod: this.key, cgroup, failed: unset });
@@ -312,13 +315,13 @@ export class PodWorker {
       const nonRoot = verifyRunAsNonRoot(this.pod, c, imageUser(await this.ctx.cri.imageStatus(image) as any));
       if (nonRoot) throw new Error(nonRoot);
       const envs = await resolveEnv(this.pod, c, {
-        podIP: ips[0] ?? '', hostIP: this.ctx.hostIP, src: this.objects, services: await podServiceList(this.ctx.client, this.pod), alloc: nodeAllocatable(this.rootDir),
+        podIP: ips[0] ?? '', hostIP: this.ctx.hostIP, src: this.objects, services: await podServiceList(this.ctx.services ?? apiServices(this.ctx.client), this.pod), alloc: nodeAllocatable(this.rootDir),
       });
       extra = {
         envs,
         mounts: [
           ...containerMounts(c, this.volumes ?? new Map(), new Map(envs.map((e) => [e.key, e.value]))),
-          ...hostsMounts({ pod: this.pod, container: c, ips, podDir: podDir(this.rootDir, this.uid), clusterDomain: this.ctx.sandbox.clusterDomain }),
+          ...await hostsMounts({ pod: this.pod, container: c, ips, podDir: podDir(this.rootDir, this.uid), clusterDomain: this.ctx.sandbox.clusterDomain }),
         ],
         memoryCapacity: nodeAllocatable(this.rootDir).memoryBytes,
         seccompRoot: this.ctx.sandbox.seccompRoot,
@@ -415,7 +418,7 @@ export class PodWorker {
     for (const cg of podCgroupCandidates(this.ctx.sandbox.cgroupRoot, this.uid)) removeCgroupTree(cg);
     await teardownVolumes(this.rootDir, this.uid).catch((err) => this.ctx.log('could not tear down volumes', { pod: this.key, error: String(err) }));
     this.volumes = undefined;
-    rmSync(podLogDir(this.ctx.sandbox.logRoot, this.pod), { recursive: true, force: true });
+    await rm(podLogDir(this.ctx.sandbox.logRoot, this.pod), { recursive: true, force: true });
     this.ctx.restartBackoff.forgetPrefix(`${this.uid}/`);
     this.ctx.pullBackoff.forgetPrefix(`${this.uid}/`);
     this.ctx.log('pod killed', { pod: this.key, gracePeriod });

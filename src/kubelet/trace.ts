@@ -3,7 +3,11 @@
 // kubelet appends one JSON line per step ({ uid, step, t } with t in epoch
 // ms) and, every second, the event loop's delay over that second ({ eld }).
 // Without it every call is a no-op: nothing is measured or written.
-import { createWriteStream } from 'node:fs';
+// K8TS_KUBELET_CPU_PROF=FILE also records a V8 CPU profile of the whole
+// kubelet, written to FILE when the process exits (the kubelet runs as a
+// child of `k8ts server`, where NODE_OPTIONS would profile every component).
+import { createWriteStream, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import type { WriteStream } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
@@ -26,5 +30,24 @@ const enabled = !!process.env.K8TS_KUBELET_TRACE;
 
 /** Notes that the pod reached a step (only when tracing is on). */
 export function trace(uid: string, step: string): void {
-  if (enabled) open()?.write(`${JSON.stringify({ uid, step, t: Date.now() })}\n`);
+  if (!enabled) return;
+  startProfile();
+  open()?.write(`${JSON.stringify({ uid, step, t: Date.now() })}\n`);
+}
+
+let profiling = false;
+
+/** Starts the CPU profile at the first pod seen: `k8ts server` loads this module too, but only the kubelet traces pods. */
+function startProfile(): void {
+  const profilePath = process.env.K8TS_KUBELET_CPU_PROF;
+  if (!profilePath || profiling) return;
+  profiling = true;
+  const session = new Session();
+  session.connect();
+  session.post('Profiler.enable');
+  session.post('Profiler.start');
+  // The main thread's inspector answers synchronously, so the profile is written before the process is gone.
+  process.once('exit', () => session.post('Profiler.stop', (err, r) => {
+    if (!err) writeFileSync(profilePath, JSON.stringify(r.profile));
+  }));
 }

@@ -49,10 +49,24 @@ export function apiObjects(client: Client, ns: string): ObjectSource {
   };
 }
 
+/** Where the Services for a pod's link variables come from: the kubelet's informer cache, or the API. */
+export interface ServiceSource {
+  list(namespace: string): any[] | Promise<any[]>;
+  get(namespace: string, name: string): any | undefined | Promise<any | undefined>;
+}
+
+/** Services read through the API on every call (for callers without an informer). */
+export function apiServices(client: Client): ServiceSource {
+  return {
+    list: async (ns) => (await client.list(SERVICES, ns)).items,
+    get: (ns, name) => getOrUndefined(client, SERVICES, ns, name),
+  };
+}
+
 /** The Services whose variables the pod may get: its namespace's (with enableServiceLinks) and default/kubernetes. */
-export async function podServiceList(client: Client, pod: any): Promise<any[]> {
+export async function podServiceList(services: ServiceSource, pod: any): Promise<any[]> {
   const ns = pod.metadata.namespace;
-  const own = pod.spec.enableServiceLinks ?? true ? (await client.list(SERVICES, ns)).items : [];
-  const master = ns === 'default' && own.length ? undefined : await getOrUndefined(client, SERVICES, 'default', 'kubernetes');
+  const own = pod.spec.enableServiceLinks ?? true ? await services.list(ns) : [];
+  const master = ns === 'default' && own.length ? undefined : await services.get('default', 'kubernetes');
   return master ? [master, ...own] : own;
 }

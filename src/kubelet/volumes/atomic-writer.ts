@@ -3,7 +3,10 @@
 // into a fresh `..<timestamp>` directory, the `..data` symlink is swapped to
 // it with one rename, and each top-level name is a symlink through `..data`.
 // Unchanged payloads are left alone, so a periodic re-sync costs a compare.
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+// Every file operation is asynchronous: on a busy disk each one can wait
+// milliseconds for the journal, and a burst of pods would otherwise stall the
+// kubelet's one thread (and every other pod's CRI calls) behind them.
+import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 export interface FileProjection {
@@ -29,67 +32,71 @@ function stamp(d: Date): string {
 }
 
 /** Whether the files under `..data` are exactly the payload (content and mode). */
-function sameAsCurrent(dir: string, payload: Map<string, FileProjection>): boolean {
+async function sameAsCurrent(dir: string, payload: Map<string, FileProjection>): Promise<boolean> {
   const data = join(dir, DATA_DIR);
-  if (!existsSync(data)) return false;
   const present: string[] = [];
-  const walk = (rel: string) => {
-    for (const e of readdirSync(join(data, rel), { withFileTypes: true })) {
+  const walk = async (rel: string) => {
+    for (const e of await readdir(join(data, rel), { withFileTypes: true })) {
       const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) walk(r);
+      if (e.isDirectory()) await walk(r);
       else present.push(r);
     }
   };
-  walk('');
-  if (present.length !== payload.size) return false;
-  for (const [p, f] of payload) {
-    const file = join(data, p);
-    if (!existsSync(file)) return false;
-    if ((statSync(file).mode & 0o7777) !== f.mode) return false;
-    if (!readFileSync(file).equals(f.data)) return false;
+  try {
+    await walk('');
+    if (present.length !== payload.size) return false;
+    for (const [p, f] of payload) {
+      const file = join(data, p);
+      if (((await stat(file)).mode & 0o7777) !== f.mode) return false;
+      if (!(await readFile(file)).equals(f.data)) return false;
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false; // no ..data yet, or a file missing from it
+    throw err;
   }
   return true;
 }
 
-/** Writes the payload into dir atomically; returns whether anything changed. */
-export function writeAtomic(dir: string, payload: Map<string, FileProjection>, now: Date = new Date()): boolean {
+const readlinkOrUndefined = (path: string): Promise<string | undefined> => readlink(path).catch((err) => {
+  if (err.code === 'ENOENT' || err.code === 'EINVAL') return undefined; // absent, or not a symlink
+  throw err;
+});
+
+/** Writes the payload into dir atomically; resolves to whether anything changed. */
+export async function writeAtomic(dir: string, payload: Map<string, FileProjection>, now: Date = new Date()): Promise<boolean> {
   for (const p of payload.keys()) {
     const bad = validatePayloadPath(p);
     if (bad) throw new Error(bad);
   }
-  mkdirSync(dir, { recursive: true });
-  if (sameAsCurrent(dir, payload)) return false;
-  const previous = existsSync(join(dir, DATA_DIR)) ? readlinkSync(join(dir, DATA_DIR)) : undefined;
-  const tsDir = mkdtempSync(join(dir, stamp(now)));
-  chmodSync(tsDir, 0o755);
+  await mkdir(dir, { recursive: true });
+  if (await sameAsCurrent(dir, payload)) return false;
+  const previous = await readlinkOrUndefined(join(dir, DATA_DIR));
+  const tsDir = await mkdtemp(join(dir, stamp(now)));
+  await chmod(tsDir, 0o755);
   for (const [p, f] of payload) {
     const file = join(tsDir, p);
-    mkdirSync(dirname(file), { recursive: true, mode: 0o755 });
-    writeFileSync(file, f.data);
-    chmodSync(file, f.mode);
+    if (p.includes('/')) await mkdir(dirname(file), { recursive: true, mode: 0o755 });
+    await writeFile(file, f.data, { mode: f.mode });
+    // The create mode is filtered by the umask: set it exactly.
+    await chmod(file, f.mode);
   }
   const tsName = tsDir.slice(dir.length + 1);
-  rmSync(join(dir, DATA_TMP), { force: true });
-  symlinkSync(tsName, join(dir, DATA_TMP));
-  renameSync(join(dir, DATA_TMP), join(dir, DATA_DIR));
+  await rm(join(dir, DATA_TMP), { force: true });
+  await symlink(tsName, join(dir, DATA_TMP));
+  await rename(join(dir, DATA_TMP), join(dir, DATA_DIR));
   const wanted = new Set([...payload.keys()].map((p) => p.split('/')[0]));
   for (const name of wanted) {
     const link = join(dir, name);
     const target = `${DATA_DIR}/${name}`;
-    let current: string | undefined;
-    try {
-      current = lstatSync(link).isSymbolicLink() ? readlinkSync(link) : undefined;
-    } catch {
-      current = undefined;
-    }
+    const current = await lstat(link).then((st) => (st.isSymbolicLink() ? readlink(link) : undefined), () => undefined);
     if (current === target) continue;
-    rmSync(link, { recursive: true, force: true });
-    symlinkSync(target, link);
+    await rm(link, { recursive: true, force: true });
+    await symlink(target, link);
   }
-  for (const name of readdirSync(dir)) {
+  for (const name of await readdir(dir)) {
     if (name.startsWith('..') || wanted.has(name)) continue;
-    rmSync(join(dir, name), { recursive: true, force: true });
+    await rm(join(dir, name), { recursive: true, force: true });
   }
-  if (previous && previous !== tsName) rmSync(join(dir, previous), { recursive: true, force: true });
+  if (previous && previous !== tsName) await rm(join(dir, previous), { recursive: true, force: true });
   return true;
 }

@@ -2,7 +2,8 @@
 // hostPath type checks with upstream's messages, tmpfs mounts and the
 // teardown that unmounts and removes a pod's volume directories.
 import { execFile } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { parseQuantity, unitValue } from '../../machinery/quantity.ts';
 
@@ -81,5 +82,6 @@ export async function teardownPodDir(podDir: string): Promise<void> {
   if (!existsSync(podDir)) return;
   for (const p of mountsUnder(podDir)) await run('umount', [p]).catch(() => run('umount', ['-l', p]));
   if (mountsUnder(podDir).length) throw new Error(`volumes of ${podDir} are still mounted`);
-  rmSync(podDir, { recursive: true, force: true });
+  // Asynchronous: removing a pod's files can take tens of milliseconds on a busy disk, time the kubelet's thread needs for other pods.
+  await rm(podDir, { recursive: true, force: true });
 }

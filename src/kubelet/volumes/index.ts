@@ -72,8 +72,7 @@ export async function setupVolumes(pod: any, rootDir: string, src: ObjectSource,
       const payload = await volumePayload(pod, v, src, alloc);
       // Upstream keeps secrets on tmpfs; here they sit on disk under the root dir, because a
       // kubelet that stops leaves pods running and nothing would unmount them with the node.
-      mkdirSync(dir, { recursive: true });
-      writeAtomic(dir, payload, now);
+      await writeAtomic(dir, payload, now);
       volumes.set(v.name, { path: dir, readOnly: true });
     } catch (err) {
       failures.push({ volume: v.name, message: (err as Error).message });
