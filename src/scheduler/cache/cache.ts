@@ -160,7 +160,10 @@ export class Cache implements Snapshot {
     this.setImages(info, null);
     // Pods still bound to a deleted node keep a node-less entry until they go.
     if (info.pods.length === 0) this.infos.delete(node.metadata.name);
-    else info.node = null;
+    else {
+      info.node = null;
+      info.taints = null;
+    }
     this.topo = new Map();
     this.dirty();
   }
