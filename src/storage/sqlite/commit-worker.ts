@@ -1,6 +1,5 @@
 // The writer thread: it owns the only writing connection to the database and
-// runs each batch the main thread sends in one transaction, then fsyncs the
-// WAL. The COMMIT, the WAL auto-checkpoints (which write and fsync the
+// runs each batch the main thread sends in one transaction. The COMMIT, the WAL auto-checkpoints (which write and fsync the
 // database file) and compaction's deletes all block this thread only, never
 // the main thread's event loop, which keeps revisions, preconditions and
 // watches and reads through its own connection (WAL lets it read beside us).
@@ -8,7 +7,6 @@ import { DatabaseSync } from 'node:sqlite';
 import { parentPort, workerData } from 'node:worker_threads';
 import { compactRows } from './compact.ts';
 import { COMPACTED_KEY, prepare } from './statements.ts';
-import { WalSync } from './wal-sync.ts';
 import type { ToMain, ToWorker, WorkerConfig } from './committer.ts';
 
 const port = parentPort!;
@@ -18,15 +16,13 @@ const message = (err: unknown) => (err instanceof Error ? err.message : String(e
 
 let db: DatabaseSync;
 let st: ReturnType<typeof prepare>;
-let wal: WalSync;
 let closed = false;
 try {
   db = new DatabaseSync(config.path, { timeout: config.busyTimeoutMs });
-  // synchronous=NORMAL: COMMIT does not fsync; wal.sync() below does, and a
-  // batch is durable (and acknowledged) only after it.
+  // synchronous=NORMAL: COMMIT does not fsync; the main thread fsyncs the WAL
+  // after each commit (committer.ts) and acknowledges a batch only after it.
   db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = ${config.autocheckpointPages}; PRAGMA journal_size_limit = 67108864;`);
   st = prepare(db);
-  wal = new WalSync(config.path);
   send({ t: 'ready' });
 } catch (err) {
   send({ t: 'openFailed', message: message(err) });
@@ -54,7 +50,6 @@ function commit(id: number, rows: unknown[][]): void {
     return;
   }
   send({ t: 'committed', id, ms: performance.now() - t0 });
-  wal.sync().then(() => send({ t: 'durable', id }), (err: unknown) => send({ t: 'syncFailed', id, message: message(err) }));
 }
 
 async function compact(id: number, target: number): Promise<void> {
@@ -62,7 +57,7 @@ async function compact(id: number, target: number): Promise<void> {
     // Publish the new floor before deleting anything (the main thread already reads it from memory).
     st.setMeta.run(COMPACTED_KEY, target);
     const removed = await compactRows(db, st, target, () => closed);
-    send({ t: 'done', id, removed });
+    if (!closed) send({ t: 'done', id, removed });
   } catch (err) {
     if (!closed) send({ t: 'error', id, message: message(err) });
   }
@@ -73,13 +68,10 @@ port.on('message', (m: ToWorker) => {
   if (m.t === 'batch') commit(m.id, m.rows);
   else if (m.t === 'compact') void compact(m.id, m.target);
   else if (m.t === 'close') {
+    // Every batch sent before was answered (committed or failed) before this message ran.
     closed = true;
-    // Every batch sent was answered (committed or failed) before this message ran; wait for its fsync.
-    wal.sync().catch(() => {}).finally(() => {
-      wal.close();
-      db.close();
-      send({ t: 'closed' });
-      port.close();
-    });
+    db.close();
+    send({ t: 'closed' });
+    port.close();
   }
 });

@@ -1,10 +1,12 @@
 // The main thread's side of the writer thread (commit-worker.ts): batches of
-// rows go out, and each comes back twice, once committed (visible to the
-// main thread's reading connection) and once durable (the WAL's fsync done).
-// Nothing here blocks the event loop on the disk.
+// rows go out and come back committed (visible to the main thread's reading
+// connection); then the WAL is fsynced on libuv's thread pool (wal-sync.ts),
+// straight back to this thread, which makes the batch durable. Nothing here
+// blocks the event loop on the disk.
 import { Worker } from 'node:worker_threads';
 import { StorageError } from '../backend.ts';
 import type { Revision } from '../backend.ts';
+import { WalSync } from './wal-sync.ts';
 
 /** One kine row, in the insert statement's column order. */
 export type RowValues = [id: number, name: string, created: 0 | 1, deleted: 0 | 1, createRevision: number, prevRevision: number, lease: number, expiresAt: number | null, value: string | null, oldValue: string | null];
@@ -34,8 +36,6 @@ export type ToMain =
   | { t: 'openFailed'; message: string }
   | { t: 'committed'; id: number; ms: number }
   | { t: 'failed'; id: number; message: string }
-  | { t: 'durable'; id: number }
-  | { t: 'syncFailed'; id: number; message: string }
   | { t: 'done'; id: number; removed: number }
   | { t: 'error'; id: number; message: string }
   | { t: 'closed' };
@@ -59,6 +59,9 @@ export class WorkerCommitter implements Committer {
   /** Called with each transaction's time in the writer thread (ms), for tracing. */
   onCommitTime: ((ms: number) => void) | null = null;
   private readonly worker: Worker;
+  private readonly wal: WalSync;
+  /** The newest fsync asked for: the WAL's descriptor stays open until it is done. */
+  private lastSync: Promise<void> = Promise.resolve();
   private seq = 0;
   private readonly commits = new Map<number, { committed: Deferred<void>; durable: Deferred<void> }>();
   private readonly compactions = new Map<number, Deferred<number>>();
@@ -66,14 +69,18 @@ export class WorkerCommitter implements Committer {
   private readonly exited = deferred<void>();
   private referenced = true;
 
-  private constructor(worker: Worker) {
+  private constructor(worker: Worker, path: string) {
     this.worker = worker;
+    this.wal = new WalSync(path);
     this.holdLoop();
     worker.on('message', (m: ToMain) => this.receive(m));
     worker.on('error', (err) => this.stop(new StorageError('Unavailable', `the sqlite writer thread failed: ${err.message}`, { cause: err })));
     worker.on('exit', (code) => {
       this.stop(new StorageError('Unavailable', `the sqlite writer thread exited (code ${code})`));
-      this.exited.resolve();
+      void this.lastSync.catch(() => {}).then(() => {
+        this.wal.close();
+        this.exited.resolve();
+      });
     });
   }
 
@@ -84,7 +91,7 @@ export class WorkerCommitter implements Committer {
       const onMessage = (m: ToMain) => {
         if (m.t === 'ready') {
           off();
-          resolve(new WorkerCommitter(worker));
+          resolve(new WorkerCommitter(worker, config.path));
         } else {
           fail(m.t === 'openFailed' ? m.message : `unexpected message ${m.t}`);
         }
@@ -133,7 +140,7 @@ export class WorkerCommitter implements Committer {
     return d.promise;
   }
 
-  /** Lets the writer thread finish the fsync of what it committed, then ends it. */
+  /** Ends the writer thread (once it has answered every batch sent before). */
   async close(): Promise<void> {
     if (!this.stopped) this.worker.postMessage({ t: 'close' } satisfies ToWorker);
     this.worker.ref();
@@ -160,24 +167,23 @@ export class WorkerCommitter implements Committer {
 
   private handle(m: ToMain): void {
     switch (m.t) {
-      case 'committed':
+      case 'committed': {
         this.onCommitTime?.(m.ms);
-        this.commits.get(m.id)?.committed.resolve();
+        const c = this.commits.get(m.id);
+        this.commits.delete(m.id);
+        if (!c) return;
+        c.committed.resolve();
+        // One fsync covers every batch committed before it started (see WalSync).
+        this.lastSync = this.wal.sync();
+        this.lastSync.then(() => c.durable.resolve(), (err: unknown) => c.durable.reject(new Error(`fsync of the SQLite WAL failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err })));
         return;
+      }
       case 'failed': {
         const c = this.commits.get(m.id);
         this.commits.delete(m.id);
         const err = new StorageError('Unavailable', `sqlite write failed: ${m.message}`);
         c?.committed.reject(err);
         c?.durable.reject(err);
-        return;
-      }
-      case 'durable':
-      case 'syncFailed': {
-        const c = this.commits.get(m.id);
-        this.commits.delete(m.id);
-        if (m.t === 'durable') c?.durable.resolve();
-        else c?.durable.reject(new Error(`fsync of the SQLite WAL failed: ${m.message}`));
         return;
       }
       case 'done':
