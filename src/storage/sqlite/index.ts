@@ -1,7 +1,7 @@
 // The embedded default backend: a kine-style log table in SQLite (one row per
 // revision) under <dataDir>/db/state.db, in WAL mode. A writer thread commits
-// and fsyncs (commit-worker.ts), and a write is acknowledged only once its
-// WAL frames are on disk, so it survives kill -9. This process is the only
+// (commit-worker.ts), the WAL is fsynced on the thread pool, and a write is
+// acknowledged only once its WAL frames are on disk, so it survives kill -9. This process is the only
 // writer, so watches are fanned out in process after each commit; the event
 // loop reads through its own connection and never waits for the disk.
 import type { DatabaseSync } from 'node:sqlite';

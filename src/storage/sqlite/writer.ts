@@ -79,10 +79,6 @@ export class Writer {
     this.schedule();
   }
 
-  get pending(): number {
-    return this.queue.length;
-  }
-
   private schedule(): void {
     if (this.queue.length > 0 && !this.scheduled && !this.inFlight) {
       this.scheduled = true;
@@ -215,12 +211,5 @@ export class Writer {
 
   private expiry(ttl: number | undefined): number {
     return ttl === undefined ? 0 : this.clock.now() + ttl * 1000;
-  }
-
-  /** Fails every queued write (used when closing with writes that can no longer run). */
-  failPending(err: unknown): void {
-    const q = this.queue;
-    this.queue = [];
-    for (const op of q) op.reject(err);
   }
 }
