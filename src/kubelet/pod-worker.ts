@@ -89,9 +89,19 @@ export class PodWorker {
   /** The grace period of the kill under way, if any. */
   private killGrace?: number;
 
-  constructor(pod: any, ctx: WorkerContext) {
+  /**
+   * Set when the kubelet's last relist showed nothing of this pod in the
+   * runtime and no worker of this kubelet has touched it: the first sync
+   * then starts from that empty view instead of asking the runtime again,
+   * as upstream's first sync reads the PLEG cache. In a burst those list
+   * calls wait behind every other pod's sandbox work in the runtime.
+   */
+  private knownEmpty: boolean;
+
+  constructor(pod: any, ctx: WorkerContext, opts: { knownEmpty?: boolean } = {}) {
     this.pod = pod;
     this.ctx = ctx;
+    this.knownEmpty = !!opts.knownEmpty;
     this.prober = new Prober({ cri: ctx.cri, log: ctx.log, event: (type, reason, message) => this.event(type, reason, message) });
   }
 
@@ -165,7 +175,8 @@ export class PodWorker {
   async sync(): Promise<void> {
     if (this.terminated) return;
     trace(this.uid, 'sync');
-    let v = await this.view();
+    let v: RuntimeView = this.knownEmpty ? { sandboxes: [], instances: new Map(), ips: [], ready: false } : await this.view();
+    this.knownEmpty = false;
     trace(this.uid, 'viewed');
     const phase = this.pod.status?.phase;
     if (phase === 'Succeeded' || phase === 'Failed') {
