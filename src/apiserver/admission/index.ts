@@ -31,11 +31,21 @@ export class AdmissionChain {
     this.plugins = plugins;
   }
 
+  // Most plugins answer at once for most requests: awaiting only the
+  // promises spares a turn of the microtask queue per plugin per write.
   async admit(a: AdmissionAttributes): Promise<void> {
-    for (const p of this.plugins) if (p.admit) await p.admit(a);
+    for (const p of this.plugins) {
+      if (!p.admit) continue;
+      const pending = p.admit(a);
+      if (pending) await pending;
+    }
   }
 
   async validate(a: AdmissionAttributes): Promise<void> {
-    for (const p of this.plugins) if (p.validate) await p.validate(a);
+    for (const p of this.plugins) {
+      if (!p.validate) continue;
+      const pending = p.validate(a);
+      if (pending) await pending;
+    }
   }
 }

@@ -18,7 +18,10 @@ import { deepCopy } from '../../machinery/clone.ts';
 
 /** Reads the body and checks it names this endpoint's kind. */
 export async function decodeObject(ctx: RequestContext): Promise<any> {
-  const body = await readBody(ctx.req);
+  return decodeRaw(ctx, await readBody(ctx.req));
+}
+
+function decodeRaw(ctx: RequestContext, body: Buffer): any {
   const obj = decodeBody(body, ctx.req.headers['content-type']);
   if (!isObject(obj)) throw newBadRequest(`the request body must be a JSON or YAML object, not ${Array.isArray(obj) ? 'an array' : typeof obj}`);
   checkTypeMeta(ctx, obj);
@@ -100,30 +103,35 @@ export async function handleCreate(ctx: RequestContext): Promise<void> {
 }
 
 export async function handleUpdate(ctx: RequestContext): Promise<void> {
-  let obj = await decodeObject(ctx);
+  const raw = await readBody(ctx.req);
+  const warnings = ctx.warnings.length;
+  const decode = (): any => {
+    ctx.warnings.length = warnings;
+    const obj = decodeRaw(ctx, raw);
+    obj.metadata ??= {};
+    if (obj.metadata.name !== undefined && obj.metadata.name !== ctx.info.name) {
+      throw newBadRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${ctx.info.name})`);
+    }
+    obj.metadata.name = ctx.info.name;
+    if (ctx.resource.namespaced && obj.metadata.namespace && obj.metadata.namespace !== ctx.info.namespace) {
+      throw newBadRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
+    return obj;
+  };
+  let obj = decode();
   const dryRun = isDryRun(ctx.query);
-  obj.metadata ??= {};
-  if (obj.metadata.name !== undefined && obj.metadata.name !== ctx.info.name) {
-    throw newBadRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${ctx.info.name})`);
-  }
-  obj.metadata.name = ctx.info.name;
-  if (ctx.resource.namespaced && obj.metadata.namespace && obj.metadata.namespace !== ctx.info.namespace) {
-    throw newBadRequest('the namespace of the provided object does not match the namespace sent on the request');
-  }
   const wanted = obj.metadata.resourceVersion as string | undefined;
   // As guaranteedUpdate: when the watch cache holds the very revision the
   // client updates, start from it instead of a storage read. Any failure
-  // may come from a stale cache, so it is redone from storage.
+  // may come from a stale cache, so it is redone from storage, with the
+  // request decoded afresh (the attempt changed the object).
   const cached = wanted && !dryRun ? ctx.store.cached(ctx.info.namespace, ctx.info.name) : undefined;
   if (cached !== undefined && cached.metadata?.resourceVersion === wanted) {
-    const body = deepCopy(obj);
-    const warnings = ctx.warnings.length;
     let written: any;
     try {
       written = await writeOver(ctx, obj, deepCopy(cached), Number(wanted), wanted, dryRun);
     } catch {
-      obj = body;
-      ctx.warnings.length = warnings;
+      obj = decode();
     }
     if (written !== undefined) {
       respondObject(ctx, 200, written);

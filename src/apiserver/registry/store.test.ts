@@ -49,3 +49,49 @@ describe('ResourceStore.writtenJson', () => {
     assert.equal(created.metadata.resourceVersion, String(kv!.modRevision));
   });
 });
+
+describe('ResourceStore.guaranteedUpdate from the watch cache', () => {
+  const objects = new Map<string, any>();
+  const cache = { resource: () => ({ objects }) } as unknown as WatchCache;
+  const cachedStore = new ResourceStore(configMaps, { backend, cache, now: () => new Date(0) });
+  const key = cachedStore.keyFor('ns', 'gu');
+
+  it('starts from the cached object when it is current, without reading storage', async () => {
+    const created = await cachedStore.create({ metadata: { name: 'gu', namespace: 'ns' }, data: { n: '0' } });
+    objects.set(key, structuredClone(created));
+    const seen: string[] = [];
+    const reads = backend.get.bind(backend);
+    let storageReads = 0;
+    backend.get = (async (...a: Parameters<typeof reads>) => { storageReads++; return reads(...a); }) as typeof backend.get;
+    try {
+      const { obj } = await cachedStore.guaranteedUpdate('ns', 'gu', (cur) => { seen.push(cur.data.n); cur.data.n = '1'; return cur; });
+      assert.deepEqual(seen, ['0']);
+      assert.equal(storageReads, 0);
+      assert.equal(obj.data.n, '1');
+      // The cached object is the cache's: the attempt worked on a copy.
+      assert.equal(objects.get(key).data.n, '0');
+    } finally {
+      backend.get = reads;
+    }
+  });
+
+  it('redoes an attempt from storage when the cached object is stale: a conflict, or an error the stale copy caused', async () => {
+    // The cache still holds data.n = '0' at an older revision; storage has '1'.
+    const seen: string[] = [];
+    const { obj } = await cachedStore.guaranteedUpdate('ns', 'gu', (cur) => { seen.push(cur.data.n); cur.data.n = '2'; return cur; });
+    assert.deepEqual(seen, ['0', '1']);
+    assert.equal(obj.data.n, '2');
+    const tried: string[] = [];
+    await cachedStore.guaranteedUpdate('ns', 'gu', (cur) => {
+      tried.push(cur.data.n);
+      if (cur.data.n === '0') throw new Error('stale');
+      return cur;
+    });
+    assert.deepEqual(tried, ['0', '2']);
+  });
+
+  it('reports an error that storage\'s own state gives', async () => {
+    objects.clear();
+    await assert.rejects(cachedStore.guaranteedUpdate('ns', 'gu', () => { throw new Error('refused'); }), /refused/);
+  });
+});
