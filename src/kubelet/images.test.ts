@@ -46,8 +46,8 @@ describe('ensureImageExists', () => {
 
   it('uses a present image under IfNotPresent and Never, and refuses a missing one under Never', async () => {
     const f = fixture({ present: ['img:1'] });
-    assert.deepEqual(await ensureImageExists(f.ctx, pod(), { image: 'img:1' }, {}), { imageRef: 'sha256:img:1' });
-    assert.deepEqual(await ensureImageExists(f.ctx, pod(), { image: 'img:1', imagePullPolicy: 'Never' }, {}), { imageRef: 'sha256:img:1' });
+    assert.deepEqual(await ensureImageExists(f.ctx, pod(), { image: 'img:1' }, {}), { imageRef: 'sha256:img:1', status: { id: 'sha256:img:1', size: '42' } });
+    assert.deepEqual(await ensureImageExists(f.ctx, pod(), { image: 'img:1', imagePullPolicy: 'Never' }, {}), { imageRef: 'sha256:img:1', status: { id: 'sha256:img:1', size: '42' } });
     const never = await ensureImageExists(f.ctx, pod(), { image: 'other:1', imagePullPolicy: 'Never' }, {});
     assert.deepEqual(never, { waiting: { reason: 'ErrImageNeverPull', message: 'Container image "other:1" is not present with pull policy of Never' } });
     assert.equal(f.pulls.length, 0);
@@ -66,7 +66,7 @@ describe('ensureImageExists', () => {
     };
     const f = fixture({ present: ['reg.local:5000/app:1'], password: 'right', secrets: { reg: secret } });
     const r = await ensureImageExists(f.ctx, pod({ imagePullSecrets: [{ name: 'reg' }, { name: 'gone' }] }), { image: 'reg.local:5000/app:1', imagePullPolicy: 'Always' }, {});
-    assert.deepEqual(r, { imageRef: 'sha256:reg.local:5000/app:1' });
+    assert.deepEqual(r, { imageRef: 'sha256:reg.local:5000/app:1', status: { id: 'sha256:sha256:reg.local:5000/app:1', size: '42' } });
     assert.deepEqual(f.pulls, [{ image: 'reg.local:5000/app:1', auth: { username: 'alice', password: 'right' } }]);
     assert.equal(f.events[0], 'Normal Pulling Pulling image "reg.local:5000/app:1"');
     assert.equal(f.events[1], 'Warning FailedToRetrieveImagePullSecret Unable to retrieve some image pull secrets (gone); attempting to pull the image may not succeed.');

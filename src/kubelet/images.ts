@@ -29,7 +29,8 @@ export interface ImageContext {
   errorText(err: unknown): string;
 }
 
-export type EnsureResult = { imageRef: string } | { waiting: Waiting; retryInMs?: number };
+/** On success, the image's CRI status too when it was read (the caller needs its user, and need not ask again). */
+export type EnsureResult = { imageRef: string; status?: unknown } | { waiting: Waiting; retryInMs?: number };
 
 /** The last failed pull per back-off key: when, and the error the back-off message repeats. */
 const lastFailures = new WeakMap<Backoff, Map<string, { at: number; text: string }>>();
@@ -112,7 +113,7 @@ export async function ensureImageExists(ctx: ImageContext, pod: any, c: any, san
     const present = await ctx.cri.imageStatus(image);
     if (present) {
       ctx.event('Normal', 'Pulled', `Container image "${requested}" already present on machine`);
-      return { imageRef: present.id };
+      return { imageRef: present.id, status: present };
     }
     if (policy === 'Never') {
       const message = `Container image "${requested}" is not present with pull policy of Never`;
@@ -135,10 +136,11 @@ export async function ensureImageExists(ctx: ImageContext, pod: any, c: any, san
     const creds = await credentialsFor(ctx, pod, image);
     const ref = await pullWithCredentials(ctx, image, creds, sandboxConfig);
     const took = goDurationMs(Date.now() - started);
-    const size = (await ctx.cri.imageStatus(ref).catch(() => undefined) as { size?: string } | undefined)?.size ?? '0';
+    const status = await ctx.cri.imageStatus(ref).catch(() => undefined);
+    const size = (status as { size?: string } | undefined)?.size ?? '0';
     ctx.event('Normal', 'Pulled', `Successfully pulled image "${image}" in ${took} (${took} including waiting). Image size: ${size} bytes.`);
     ctx.backoff.reset(key);
-    return { imageRef: ref };
+    return { imageRef: ref, ...(status ? { status } : {}) };
   } catch (err) {
     const text = err instanceof Error && !('code' in err) ? err.message : ctx.errorText(err);
     ctx.event('Warning', 'Failed', `Failed to pull image "${image}": ${text}`);

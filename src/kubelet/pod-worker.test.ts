@@ -95,6 +95,7 @@ describe('pod worker, first sync', () => {
     const { calls, posted } = await run(true);
     assert.equal(calls[0], 'RunPodSandbox');
     assert.ok(calls.indexOf('StartContainer') > calls.indexOf('CreateContainer'));
+    assert.equal(calls.filter((x) => x === 'ImageStatus').length, 1, 'the status read to check the image serves the runAsNonRoot check too');
     assert.equal(posted.at(-1)?.phase, 'Running');
     assert.equal(posted.at(-1)?.podIP, '10.1.0.9');
   });

@@ -306,12 +306,12 @@ export class PodWorker {
   }
 
   /** Pulls the image as the container's imagePullPolicy says (with the pod's pull secrets); undefined (and a waiting reason) on failure. */
-  private async ensureImage(c: any, sbConfig: any): Promise<string | undefined> {
+  private async ensureImage(c: any, sbConfig: any): Promise<{ imageRef: string; status?: unknown } | undefined> {
     const r = await ensureImageExists({
       cri: this.ctx.cri, backoff: this.ctx.pullBackoff, log: this.ctx.log, errorText: grpcMessage,
       secrets: imagePullSources(this.ctx.client, this.pod.metadata.namespace), event: (type, reason, message) => this.event(type, reason, message),
     }, this.pod, c, sbConfig);
-    if ('imageRef' in r) return r.imageRef;
+    if ('imageRef' in r) return r;
     this.waiting.set(c.name, r.waiting);
     if (r.retryInMs !== undefined) this.wakeIn(r.retryInMs);
     return undefined;
@@ -319,11 +319,12 @@ export class PodWorker {
 
   private async start(c: any, attempt: number, sandboxId: string, sbConfig: any, ips: string[]): Promise<void> {
     trace(this.uid, 'container-prep');
-    const image = await this.ensureImage(c, sbConfig);
-    if (!image) return;
+    const ensured = await this.ensureImage(c, sbConfig);
+    if (!ensured) return;
+    const image = ensured.imageRef;
     let extra;
     try {
-      const nonRoot = verifyRunAsNonRoot(this.pod, c, imageUser(await this.ctx.cri.imageStatus(image) as any));
+      const nonRoot = verifyRunAsNonRoot(this.pod, c, imageUser((ensured.status ?? await this.ctx.cri.imageStatus(image)) as any));
       if (nonRoot) throw new Error(nonRoot);
       const envs = await resolveEnv(this.pod, c, {
         podIP: ips[0] ?? '', hostIP: this.ctx.hostIP, src: this.objects, services: await podServiceList(this.ctx.services ?? apiServices(this.ctx.client), this.pod), alloc: nodeAllocatable(this.rootDir),
