@@ -96,6 +96,7 @@ describe('pod worker, first sync', () => {
     assert.equal(calls[0], 'RunPodSandbox');
     assert.ok(calls.indexOf('StartContainer') > calls.indexOf('CreateContainer'));
     assert.equal(calls.filter((x) => x === 'ImageStatus').length, 1, 'the status read to check the image serves the runAsNonRoot check too');
+    assert.equal(calls.filter((x) => x === 'PodSandboxStatus').length, 1, 'a sandbox\'s IPs are read once: they do not change while it lives');
     assert.equal(posted.at(-1)?.phase, 'Running');
     assert.equal(posted.at(-1)?.podIP, '10.1.0.9');
   });

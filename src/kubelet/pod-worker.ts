@@ -163,8 +163,13 @@ export class PodWorker {
     return true;
   }
 
-  private view(): Promise<RuntimeView> {
-    return runtimeView(this.ctx.cri, this.pod, this.ctx.hostIP);
+  /** The IPs of the live sandbox, once read. */
+  private sandboxIps?: { sandboxId: string; ips: string[] };
+
+  private async view(): Promise<RuntimeView> {
+    const v = await runtimeView(this.ctx.cri, this.pod, this.ctx.hostIP, this.sandboxIps);
+    if (v.ready) this.sandboxIps = { sandboxId: v.sandboxes[0].id, ips: v.ips };
+    return v;
   }
 
   private get killer(): KillContext {

@@ -15,7 +15,11 @@ export interface RuntimeView {
   ready: boolean;
 }
 
-export async function runtimeView(cri: CriClient, pod: any, hostIP: string): Promise<RuntimeView> {
+/**
+ * known: the IPs already read for a sandbox; a sandbox keeps its IPs for its
+ * whole life, so they are not asked for again (one PodSandboxStatus less per sync).
+ */
+export async function runtimeView(cri: CriClient, pod: any, hostIP: string, known?: { sandboxId: string; ips: string[] }): Promise<RuntimeView> {
   const uid = pod.metadata.uid;
   const { items } = await cri.listPodSandbox({ labelSelector: { [LABEL_POD_UID]: uid } });
   const sandboxes = items.sort((a, b) => b.metadata.attempt - a.metadata.attempt);
@@ -38,6 +42,7 @@ export async function runtimeView(cri: CriClient, pod: any, hostIP: string): Pro
   let ips: string[] = [];
   if (live) {
     if (pod.spec?.hostNetwork) ips = [hostIP];
+    else if (known?.sandboxId === live.id && known.ips.length) ips = known.ips;
     else {
       const st = await cri.podSandboxStatus(live.id);
       ips = [st.network?.ip, ...(st.network?.additionalIps ?? []).map((x) => x.ip)].filter((x): x is string => !!x);
