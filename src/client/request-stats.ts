@@ -7,6 +7,7 @@ import { join } from 'node:path';
 
 const counts = new Map<string, number>();
 let agent = 'k8ts';
+let changed = false;
 const dir = process.env.K8TS_CLIENT_STATS_DIR;
 /** Callers skip describing their requests when nobody counts them. */
 export const STATS_ENABLED = Boolean(dir);
@@ -28,7 +29,9 @@ export function describeRequest(method: string, path: string): string {
 }
 
 export function countRequest(key: string): void {
-  if (STATS_ENABLED) counts.set(key, (counts.get(key) ?? 0) + 1);
+  if (!STATS_ENABLED) return;
+  counts.set(key, (counts.get(key) ?? 0) + 1);
+  changed = true;
 }
 
 export function requestCounts(): Record<string, number> {
@@ -37,6 +40,9 @@ export function requestCounts(): Record<string, number> {
 
 if (dir) {
   const flush = () => {
+    // A synchronous write on a busy disk is not free: only when something was counted.
+    if (!changed) return;
+    changed = false;
     try {
       writeFileSync(join(dir, `${agent}-${process.pid}.json`), JSON.stringify(requestCounts()));
     } catch { /* the harness removed its directory */ }

@@ -76,8 +76,20 @@ export function rawSubsets(svc: any, pods: any[]): EndpointSubset[] {
 const addrKey = (a: EndpointAddress) => `${a.ip}\u0000${a.targetRef?.uid ?? ''}`;
 const portKey = (p: EndpointPort) => JSON.stringify([p.name ?? '', p.port, p.protocol, p.appProtocol ?? null]);
 
+// Sorting compares each address many times, and pods keep their IPs across syncs: convert each IP once.
+const ipKeys = new Map<string, string>();
+
 /** Orders IPs by their bytes, as Go's bytes.Compare on net.IP does. */
 function ipBytes(ip: string): string {
+  let k = ipKeys.get(ip);
+  if (k === undefined) {
+    if (ipKeys.size >= 65_536) ipKeys.clear();
+    ipKeys.set(ip, (k = ipSortKey(ip)));
+  }
+  return k;
+}
+
+function ipSortKey(ip: string): string {
   if (!ip.includes(':')) return '::ffff:' + ip.split('.').map((o) => Number(o).toString(16).padStart(2, '0')).join('');
   const [head, tail = ''] = ip.split('::');
   const h = head ? head.split(':') : [];
