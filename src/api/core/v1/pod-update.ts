@@ -3,6 +3,7 @@
 import type { FieldError } from './errors.ts';
 import { forbidden, isObj, list, deepEqual as equal } from './checks.ts';
 import { validatePod } from './pod-validation.ts';
+import { deepCopy } from '../../../machinery/clone.ts';
 
 export const POD_UPDATE_MESSAGE = 'pod updates may not change fields other than `spec.containers[*].image`,' +
   '`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),' +
@@ -10,7 +11,7 @@ export const POD_UPDATE_MESSAGE = 'pod updates may not change fields other than 
 
 /** The new spec with the fields a pod update may change put back to their old values. */
 function maskAllowed(spec: any, old: any): any {
-  const s = structuredClone(spec);
+  const s = deepCopy(spec);
   for (const field of ['containers', 'initContainers']) {
     const oldList = list(old[field]);
     list(s[field]).forEach((c: any, i: number) => {
