@@ -3,9 +3,10 @@
 // kubelet appends one JSON line per step ({ uid, step, t } with t in epoch
 // ms) and, every second, the event loop's delay over that second ({ eld }).
 // Without it every call is a no-op: nothing is measured or written.
-// K8TS_KUBELET_CPU_PROF=FILE also records a V8 CPU profile of the whole
-// kubelet, written to FILE when the process exits (the kubelet runs as a
-// child of `k8ts server`, where NODE_OPTIONS would profile every component).
+// With both set, K8TS_KUBELET_CPU_PROF=FILE also records a V8 CPU profile of
+// the kubelet from the first pod it traces, written to FILE when the process
+// exits (the kubelet runs as a child of `k8ts server`, where NODE_OPTIONS
+// would profile every component).
 import { createWriteStream, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import type { WriteStream } from 'node:fs';
