@@ -40,19 +40,6 @@ export type ToMain =
   | { t: 'error'; id: number; message: string }
   | { t: 'closed' };
 
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve: (v: T) => void;
-  reject: (e: unknown) => void;
-}
-
-function deferred<T>(): Deferred<T> {
-  let resolve!: (v: T) => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej; });
-  return { promise, resolve, reject };
-}
-
 const WORKER = new URL('./commit-worker.ts', import.meta.url);
 
 export class WorkerCommitter implements Committer {
@@ -63,10 +50,10 @@ export class WorkerCommitter implements Committer {
   /** The newest fsync asked for: the WAL's descriptor stays open until it is done. */
   private lastSync: Promise<void> = Promise.resolve();
   private seq = 0;
-  private readonly commits = new Map<number, { committed: Deferred<void>; durable: Deferred<void> }>();
-  private readonly compactions = new Map<number, Deferred<number>>();
+  private readonly commits = new Map<number, { committed: PromiseWithResolvers<void>; durable: PromiseWithResolvers<void> }>();
+  private readonly compactions = new Map<number, PromiseWithResolvers<number>>();
   private stopped: StorageError | null = null;
-  private readonly exited = deferred<void>();
+  private readonly exited = Promise.withResolvers<void>();
   private referenced = true;
 
   private constructor(worker: Worker, path: string) {
@@ -116,7 +103,7 @@ export class WorkerCommitter implements Committer {
   }
 
   commit(rows: RowValues[]): { committed: Promise<void>; durable: Promise<void> } {
-    const entry = { committed: deferred<void>(), durable: deferred<void>() };
+    const entry = { committed: Promise.withResolvers<void>(), durable: Promise.withResolvers<void>() };
     if (this.stopped) {
       entry.committed.reject(this.stopped);
       entry.durable.reject(this.stopped);
@@ -133,7 +120,7 @@ export class WorkerCommitter implements Committer {
   compact(target: Revision): Promise<number> {
     if (this.stopped) return Promise.reject(this.stopped);
     const id = ++this.seq;
-    const d = deferred<number>();
+    const d = Promise.withResolvers<number>();
     this.compactions.set(id, d);
     this.worker.postMessage({ t: 'compact', id, target } satisfies ToWorker);
     this.holdLoop();
