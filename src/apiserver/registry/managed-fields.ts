@@ -25,6 +25,13 @@ function listKeys(field: string, items: any[], parentPath: string[]): string[] |
   return items.every((i) => i && typeof i === 'object' && keys.some((k) => k in i)) ? keys : undefined;
 }
 
+/** The "k:{...}" element naming an item of a keyed list by its key fields. */
+function itemElement(item: any, keys: string[]): string {
+  const id: Record<string, unknown> = {};
+  for (const k of keys) if (item[k] !== undefined) id[k] = item[k];
+  return `k:${JSON.stringify(id)}`;
+}
+
 export type Path = string[];
 export type FieldSet = Map<string, Path>;
 
@@ -50,9 +57,7 @@ function walk(value: any, path: Path, out: FieldSet, top = false): void {
     const keys = value.length > 0 ? listKeys(field, value, path) : undefined;
     if (!keys) return add(out, path);
     for (const item of value) {
-      const id: Record<string, unknown> = {};
-      for (const k of keys) if (item[k] !== undefined) id[k] = item[k];
-      const itemPath = [...path, `k:${JSON.stringify(id)}`];
+      const itemPath = [...path, itemElement(item, keys)];
       add(out, [...itemPath, '.']);
       walk(item, itemPath, out);
     }
@@ -62,8 +67,7 @@ function walk(value: any, path: Path, out: FieldSet, top = false): void {
     const keys = Object.keys(value);
     if (keys.length === 0 && !top) return add(out, path);
     for (const k of keys) {
-      if (top && (k === 'apiVersion' || k === 'kind' || k === 'status')) continue;
-      if (path.length === 1 && path[0] === 'f:metadata' && SERVER_OWNED_META.has(k)) continue;
+      if (skipped(path, top, k)) continue;
       walk(value[k], [...path, `f:${k}`], out);
     }
     return;
@@ -88,6 +92,7 @@ export function changedLeaves(old: any, next: any, equal: (a: unknown, b: unknow
   return changed;
 }
 
+/** Fields no manager owns: the top-level type and status, and metadata the server sets. */
 function skipped(path: Path, top: boolean, k: string): boolean {
   if (top && (k === 'apiVersion' || k === 'kind' || k === 'status')) return true;
   return path.length === 1 && path[0] === 'f:metadata' && SERVER_OWNED_META.has(k);
@@ -172,9 +177,7 @@ function build(value: any, path: Path, node: Record<string, any>, top = false): 
     const keys = value.length > 0 ? listKeys(field, value, path) : undefined;
     if (!keys) return true;
     for (const item of value) {
-      const id: Record<string, unknown> = {};
-      for (const k of keys) if (item[k] !== undefined) id[k] = item[k];
-      const el = `k:${JSON.stringify(id)}`;
+      const el = itemElement(item, keys);
       const child = (node[el] ??= {});
       child['.'] ??= {};
       path.push(el);
@@ -188,8 +191,7 @@ function build(value: any, path: Path, node: Record<string, any>, top = false): 
     if (keys.length === 0 && !top) return true;
     let any = false;
     for (const k of keys) {
-      if (top && (k === 'apiVersion' || k === 'kind' || k === 'status')) continue;
-      if (path.length === 1 && path[0] === 'f:metadata' && SERVER_OWNED_META.has(k)) continue;
+      if (skipped(path, top, k)) continue;
       const el = `f:${k}`;
       const child: Record<string, any> = (node[el] = {});
       path.push(el);
