@@ -68,8 +68,8 @@ export class Kubelet {
   private readonly busy = new Set<string>();
   private readonly dirty = new Set<string>();
   private readonly fingerprints = new Map<string, string>();
-  /** The pods the last completed relist found in the runtime (undefined before the first one). */
-  private runtimeUids?: Set<string>;
+  /** The pods the last completed relist found in the runtime, by uid, with their prints (undefined before the first one). */
+  private relisted?: Map<string, string>;
   private timers: NodeJS.Timeout[] = [];
   private node!: NodeAgent;
   private ctx!: WorkerContext;
@@ -191,7 +191,7 @@ export class Kubelet {
     if (!w) {
       trace(uid, 'seen');
       // Sandboxes of a pod are made only by its worker, or by an earlier kubelet (which every relist of this one sees).
-      w = new PodWorker(pod, this.ctx, { knownEmpty: !!this.runtimeUids && !this.runtimeUids.has(uid) });
+      w = new PodWorker(pod, this.ctx, { knownEmpty: !!this.relisted && !this.relisted.has(uid) });
       this.workers.set(uid, w);
     } else if (Number(pod.metadata.resourceVersion) >= Number(w.pod.metadata.resourceVersion) || pod.metadata.deletionTimestamp) {
       w.pod = pod;
@@ -254,7 +254,7 @@ export class Kubelet {
     for (const c of containers) if (c.labels[LABEL_POD_UID]) of(c.labels[LABEL_POD_UID]).containers.push(c);
     for (const s of sandboxes) if (s.labels[LABEL_POD_UID]) of(s.labels[LABEL_POD_UID]).sandboxes.push(s);
     const prints = new Map([...byPod].map(([uid, x]) => [uid, runtimePrint(x.containers, x.sandboxes)]));
-    this.runtimeUids = new Set(byPod.keys());
+    this.relisted = prints;
     const now = Date.now();
     for (const [uid, w] of this.workers) {
       const print = prints.get(uid) ?? '';

@@ -32,7 +32,7 @@ import { containerMounts, hasRefreshableVolumes, podDir, setupVolumes, teardownV
 import { hostsMounts } from './hosts.ts';
 import type { PreparedVolume } from './volumes/index.ts';
 import type { ObjectSource } from './volumes/projection.ts';
-import { apiObjects, apiServices, nodeAllocatable, podServiceList } from './volumes/api.ts';
+import { apiObjects, nodeAllocatable, podServiceList } from './volumes/api.ts';
 import type { ServiceSource } from './volumes/api.ts';
 import { ensureImageExists, imagePullSources } from './images.ts';
 import { imageUser, verifyRunAsNonRoot } from './security.ts';
@@ -53,8 +53,8 @@ export interface WorkerContext {
   recorder?: Recorder;
   /** How often configMap/secret/downwardAPI/projected volumes are re-projected (default 10 s). */
   volumeResyncMs?: number;
-  /** The Services for link variables (the kubelet's informer, as upstream's service lister); by default read through the API. */
-  services?: ServiceSource;
+  /** The Services for link variables (the kubelet's informer, as upstream's service lister). */
+  services: ServiceSource;
 }
 
 const recorders = new WeakMap<Client, Recorder>();
@@ -332,7 +332,7 @@ export class PodWorker {
       const nonRoot = verifyRunAsNonRoot(this.pod, c, imageUser((ensured.status ?? await this.ctx.cri.imageStatus(image)) as any));
       if (nonRoot) throw new Error(nonRoot);
       const envs = await resolveEnv(this.pod, c, {
-        podIP: ips[0] ?? '', hostIP: this.ctx.hostIP, src: this.objects, services: await podServiceList(this.ctx.services ?? apiServices(this.ctx.client), this.pod), alloc: nodeAllocatable(this.rootDir),
+        podIP: ips[0] ?? '', hostIP: this.ctx.hostIP, src: this.objects, services: podServiceList(this.ctx.services, this.pod), alloc: nodeAllocatable(this.rootDir),
       });
       extra = {
         envs,

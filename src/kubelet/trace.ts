@@ -18,6 +18,7 @@ function open(): WriteStream | undefined {
   const path = process.env.K8TS_KUBELET_TRACE;
   if (!path || out) return out;
   out = createWriteStream(path, { flags: 'a' });
+  startProfile();
   const h = monitorEventLoopDelay({ resolution: 5 });
   h.enable();
   setInterval(() => {
@@ -32,17 +33,13 @@ const enabled = !!process.env.K8TS_KUBELET_TRACE;
 /** Notes that the pod reached a step (only when tracing is on). */
 export function trace(uid: string, step: string): void {
   if (!enabled) return;
-  startProfile();
   open()?.write(`${JSON.stringify({ uid, step, t: Date.now() })}\n`);
 }
 
-let profiling = false;
-
-/** Starts the CPU profile at the first pod seen: `k8ts server` loads this module too, but only the kubelet traces pods. */
+/** Starts the CPU profile at the first pod traced (open() runs once): `k8ts server` loads this module too, but only the kubelet traces pods. */
 function startProfile(): void {
   const profilePath = process.env.K8TS_KUBELET_CPU_PROF;
-  if (!profilePath || profiling) return;
-  profiling = true;
+  if (!profilePath) return;
   const session = new Session();
   session.connect();
   session.post('Profiler.enable');

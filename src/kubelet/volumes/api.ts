@@ -11,7 +11,6 @@ import { podTokens, tokenRequester } from './tokens.ts';
 
 const CONFIGMAPS = RESOURCES.find((r) => r.group === '' && r.resource === 'configmaps')!;
 const SECRETS = RESOURCES.find((r) => r.group === '' && r.resource === 'secrets')!;
-const SERVICES = RESOURCES.find((r) => r.group === '' && r.resource === 'services')!;
 const PVCS = RESOURCES.find((r) => r.group === '' && r.resource === 'persistentvolumeclaims')!;
 const PVS = RESOURCES.find((r) => r.group === '' && r.resource === 'persistentvolumes')!;
 
@@ -49,24 +48,16 @@ export function apiObjects(client: Client, ns: string): ObjectSource {
   };
 }
 
-/** Where the Services for a pod's link variables come from: the kubelet's informer cache, or the API. */
+/** Where the Services for a pod's link variables come from: the kubelet's informer cache. */
 export interface ServiceSource {
-  list(namespace: string): any[] | Promise<any[]>;
-  get(namespace: string, name: string): any | undefined | Promise<any | undefined>;
-}
-
-/** Services read through the API on every call (for callers without an informer). */
-export function apiServices(client: Client): ServiceSource {
-  return {
-    list: async (ns) => (await client.list(SERVICES, ns)).items,
-    get: (ns, name) => getOrUndefined(client, SERVICES, ns, name),
-  };
+  list(namespace: string): any[];
+  get(namespace: string, name: string): any | undefined;
 }
 
 /** The Services whose variables the pod may get: its namespace's (with enableServiceLinks) and default/kubernetes. */
-export async function podServiceList(services: ServiceSource, pod: any): Promise<any[]> {
+export function podServiceList(services: ServiceSource, pod: any): any[] {
   const ns = pod.metadata.namespace;
-  const own = pod.spec.enableServiceLinks ?? true ? await services.list(ns) : [];
-  const master = ns === 'default' && own.length ? undefined : await services.get('default', 'kubernetes');
+  const own = pod.spec.enableServiceLinks ?? true ? services.list(ns) : [];
+  const master = ns === 'default' && own.length ? undefined : services.get('default', 'kubernetes');
   return master ? [master, ...own] : own;
 }

@@ -6,7 +6,7 @@
 // Every file operation is asynchronous: on a busy disk each one can wait
 // milliseconds for the journal, and a burst of pods would otherwise stall the
 // kubelet's one thread (and every other pod's CRI calls) behind them.
-import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 export interface FileProjection {
@@ -88,7 +88,7 @@ export async function writeAtomic(dir: string, payload: Map<string, FileProjecti
   for (const name of wanted) {
     const link = join(dir, name);
     const target = `${DATA_DIR}/${name}`;
-    const current = await lstat(link).then((st) => (st.isSymbolicLink() ? readlink(link) : undefined), () => undefined);
+    const current = await readlinkOrUndefined(link);
     if (current === target) continue;
     await rm(link, { recursive: true, force: true });
     await symlink(target, link);
