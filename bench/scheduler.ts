@@ -142,7 +142,9 @@ async function main(): Promise<void> {
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   // The server inherits this environment (and so its profiler flags).
   process.env.NODE_OPTIONS = profiling;
-  const c = await startCluster();
+  // As upstream's scheduler_perf: the API server and the scheduler under test,
+  // no second scheduler and no controller manager watching every pod.
+  const c = await startCluster({ extraArgs: ['--disable-scheduler', '--disable-controller-manager'] });
   process.env.NODE_OPTIONS = baseOptions;
   const http = adminClient(c.kubeconfig);
   const children: ChildProcess[] = [];
@@ -199,6 +201,8 @@ async function main(): Promise<void> {
       if (!w) throw new Error(`unknown workload ${name}`);
       const ns = name.toLowerCase();
       await http.call('POST', '/api/v1/namespaces', JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }));
+      // Pods need their namespace's default ServiceAccount, which the (absent) controller manager would make.
+      await http.call('POST', `/api/v1/namespaces/${ns}/serviceaccounts`, JSON.stringify({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } }));
       log(`${name}: ${w.init} existing pods`);
       await create(ns, 'init', w.init, w.initSpec, `${name}-init`);
       if (!w.initUnschedulable) await until(`${name}: existing pods bound`, 900_000, async () => boundCount(ns, 'init', w.init) === w.init, 500);

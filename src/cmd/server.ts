@@ -31,6 +31,8 @@ Flags:
   --datastore-endpoint URLS    use etcd at these comma-separated endpoints instead of SQLite
   --service-cidr CIDR          Service IP range (default 10.43.0.0/16)
   --disable-agent              do not run a kubelet (and containerd) on this host
+  --disable-scheduler          do not run the default scheduler (run your own \`k8ts scheduler\`)
+  --disable-controller-manager do not run the controller manager
   --node-name NAME             this host's node name (default: the hostname)
   --node-labels k=v,...        labels for this host's node
   --node-ip IP                 this host's node address
@@ -68,6 +70,8 @@ export function parseServerFlags(argv: string[]) {
       'datastore-endpoint': { type: 'string' },
       'service-cidr': { type: 'string', default: '10.43.0.0/16' },
       'disable-agent': { type: 'boolean', default: false },
+      'disable-scheduler': { type: 'boolean', default: false },
+      'disable-controller-manager': { type: 'boolean', default: false },
       'node-name': { type: 'string', default: hostname().toLowerCase() },
       'node-labels': { type: 'string' },
       'node-ip': { type: 'string' },
@@ -88,6 +92,8 @@ export function parseServerFlags(argv: string[]) {
     datastoreEndpoint: values['datastore-endpoint'],
     serviceCIDR: values['service-cidr']!,
     disableAgent: values['disable-agent']!,
+    disableScheduler: values['disable-scheduler']!,
+    disableControllerManager: values['disable-controller-manager']!,
     nodeName: values['node-name']!,
     nodeLabels: values['node-labels'],
     nodeIP: values['node-ip'],
@@ -180,11 +186,12 @@ export async function runServer(argv: string[]): Promise<number> {
   // Until RBAC is enforced the controllers act with the admin group's rights.
   const cmCert = await pki.issueClientCert('system:kube-controller-manager', ['system:masters']);
   await writeKubeconfig(cmKubeconfig, { ...kubeconfig, server: `https://127.0.0.1:${server.port}`, certPem: cmCert.certPem, keyPem: cmCert.keyPem });
-  const controllerManager = supervise('controller-manager', ['controller-manager', '--kubeconfig', cmKubeconfig, `--cluster-cidr=${flags.clusterCIDR}`, ...flags.controllerManagerArgs], log);
+  const controllerManager = flags.disableControllerManager ? undefined
+    : supervise('controller-manager', ['controller-manager', '--kubeconfig', cmKubeconfig, `--cluster-cidr=${flags.clusterCIDR}`, ...flags.controllerManagerArgs], log);
   const schedCert = await pki.issueClientCert('system:kube-scheduler', ['system:masters']);
   const schedKubeconfig = join(flags.dataDir, 'cred', 'scheduler.kubeconfig');
   await writeKubeconfig(schedKubeconfig, { ...kubeconfig, server: `https://127.0.0.1:${server.port}`, certPem: schedCert.certPem, keyPem: schedCert.keyPem });
-  const scheduler = supervise('scheduler', ['scheduler', '--kubeconfig', schedKubeconfig], log);
+  const scheduler = flags.disableScheduler ? undefined : supervise('scheduler', ['scheduler', '--kubeconfig', schedKubeconfig], log);
   let agent: { stop(): Promise<void> } | undefined;
   if (!flags.disableAgent) {
     const nodeCert = await pki.issueClientCert(`system:node:${flags.nodeName}`, ['system:nodes', 'system:masters']);
@@ -200,7 +207,7 @@ export async function runServer(argv: string[]): Promise<number> {
         runtimeEndpoint: flags.runtimeEndpoint, nodeLabels: flags.nodeLabels, nodeIP: flags.nodeIP, kubeletTls, log,
       });
     } catch (err) {
-      await Promise.all([controllerManager.stop(), scheduler.stop()]);
+      await Promise.all([controllerManager?.stop(), scheduler?.stop()]);
       await server.close();
       await backend.close();
       throw new Error(`the local node could not start: ${(err as Error).message}. Install containerd and runc (scripts/install.sh), pass --container-runtime-endpoint, or run with --disable-agent.`);
@@ -219,7 +226,7 @@ export async function runServer(argv: string[]): Promise<number> {
     process.once('SIGINT', () => stop('SIGINT'));
   });
   // All at once, so that no component is restarted while the node tears down.
-  await Promise.all([agent?.stop(), controllerManager.stop(), scheduler.stop()]);
+  await Promise.all([agent?.stop(), controllerManager?.stop(), scheduler?.stop()]);
   await server.close();
   await backend.close();
   return 0;

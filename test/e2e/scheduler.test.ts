@@ -2,8 +2,9 @@
 // kubectl: pods are placed and run, an impossible pod gets upstream's
 // FailedScheduling message and is placed once a big node joins, a taint
 // keeps pods off its node, and explain-scheduling prints the tables. The
-// test runs its own scheduler with a profile of its own, so it is
-// independent of any scheduler the server starts.
+// test runs its own scheduler with a profile of its own, on a server started
+// with --disable-scheduler and --disable-controller-manager, and checks that
+// the server ran neither.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
@@ -36,7 +37,7 @@ describe('scheduler on hollow nodes', { timeout: 180_000 }, () => {
   let nodes: string[] = [];
 
   before(async () => {
-    c = await startCluster();
+    c = await startCluster({ extraArgs: ['--disable-scheduler', '--disable-controller-manager'] });
     port = await freePort();
     const cfg = writeTemp('sched.yaml', `apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nprofiles:\n- schedulerName: ${NAME}\n`);
     const env = { ...process.env, K8TS_LOG: 'quiet' };
@@ -52,6 +53,23 @@ describe('scheduler on hollow nodes', { timeout: 180_000 }, () => {
   after(async () => {
     for (const ch of children) ch.kill('SIGTERM');
     await destroyCluster(c);
+  });
+
+  it('runs no default scheduler and no controller manager when they are disabled', async () => {
+    const children = await new Promise<string>((res) => execFile('ps', ['-o', 'args=', '--ppid', String(c.process.pid)], (_e, out) => res(out)));
+    assert.doesNotMatch(children, /main\.ts (scheduler|controller-manager)\b/);
+    // Without the controller manager nothing makes the default ServiceAccount; pods need it.
+    const sa = await c.kubectl(['get', 'serviceaccount', 'default']);
+    assert.match(sa.stderr, /serviceaccounts "default" not found/);
+    await c.k(['create', 'serviceaccount', 'default']);
+    // A pod for the default scheduler stays unscheduled.
+    await c.k(['run', 'orphan', '--image=registry.local/x:1', '--restart=Never']);
+    await sleep(1500);
+    const pod = JSON.parse(await c.k(['get', 'pod', 'orphan', '-o', 'json']));
+    assert.equal(pod.spec.schedulerName, 'default-scheduler');
+    assert.equal(pod.spec.nodeName, undefined);
+    assert.equal(pod.status.phase, 'Pending');
+    await c.k(['delete', 'pod', 'orphan', '--wait=false']);
   });
 
   it('schedules pods that then run', async () => {
