@@ -45,9 +45,9 @@ export class EndpointsController implements Reconciler {
     this.cfg = cfg;
   }
 
-  /** Service keys a pod change concerns: every Service in its namespace whose selector matches the old or new labels. */
-  servicesForPod(pod: any, old?: any): string[] {
-    return servicesSelecting(this.cfg.services, pod, old);
+  /** The Services a pod's add or delete concerns: those whose selector matches its labels. */
+  servicesForPod(pod: any): string[] {
+    return servicesSelecting(this.cfg.services, pod);
   }
 
   async reconcile(key: string): Promise<Result> {

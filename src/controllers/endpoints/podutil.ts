@@ -45,16 +45,14 @@ export const bySelectorPair: Indexer = (svc) => {
   return first ? [pairKey(svc.metadata?.namespace ?? '', first[0], String(first[1]))] : [];
 };
 
-/** Keys of the Services (from a cache with a `selector` index of bySelectorPair) that select the pod, or its old version. */
-export function servicesSelecting(services: { byIndex(index: string, value: string): any[] }, pod: any, old?: any): string[] {
+/** Keys of the Services (from a cache with a `selector` index of bySelectorPair) that select the pod. */
+export function servicesSelecting(services: { byIndex(index: string, value: string): any[] }, pod: any): string[] {
   const ns = pod.metadata.namespace;
+  const labels = pod.metadata.labels ?? {};
   const keys = new Set<string>();
-  for (const p of old ? [pod, old] : [pod]) {
-    const labels = p.metadata.labels ?? {};
-    for (const [k, v] of Object.entries(labels)) {
-      for (const svc of services.byIndex('selector', pairKey(ns, k, String(v)))) {
-        if (serviceSelector(svc)?.(labels)) keys.add(`${ns}/${svc.metadata.name}`);
-      }
+  for (const [k, v] of Object.entries(labels)) {
+    for (const svc of services.byIndex('selector', pairKey(ns, k, String(v)))) {
+      if (serviceSelector(svc)?.(labels)) keys.add(`${ns}/${svc.metadata.name}`);
     }
   }
   return [...keys];

@@ -107,8 +107,9 @@ export class EndpointSliceController implements Reconciler {
     this.cfg = cfg;
   }
 
-  servicesForPod(pod: any, old?: any): string[] {
-    return servicesSelecting(this.cfg.services, pod, old);
+  /** The Services a pod's add or delete concerns: those whose selector matches its labels. */
+  servicesForPod(pod: any): string[] {
+    return servicesSelecting(this.cfg.services, pod);
   }
 
   private cacheIsStale(key: string, slices: any[]): boolean {
