@@ -10,7 +10,7 @@ import { Controller, runGroup } from '../client/controller.ts';
 import { createRecorder } from '../client/events.ts';
 import { ServiceAccountController } from './serviceaccount/index.ts';
 import { EndpointsController } from './endpoints/index.ts';
-import { byLabelPair, bySelectorPair, servicesToUpdateOnPodChange } from './endpoints/podutil.ts';
+import { byLabelPair, bySelectorPair, servicesSelecting, servicesToUpdateOnPodChange } from './endpoints/podutil.ts';
 import { EndpointSliceController, byManagedService, ZONE_LABEL } from './endpointslice/index.ts';
 import { NodeLifecycleController } from './nodelifecycle/index.ts';
 import { NoScheduleTaints } from './nodelifecycle/noschedule.ts';
@@ -140,13 +140,18 @@ export function createCoreControllers(client: Client, log: (m: string, f?: Recor
     },
   });
 
-  for (const [ctl, rec] of [[epController, epReconciler], [sliceController, sliceReconciler]] as const) {
-    pods.on({
-      add: (p) => { for (const k of rec.servicesForPod(p)) ctl.queue.add(k); },
-      update: (o, p) => { for (const k of servicesToUpdateOnPodChange(services, o, p)) ctl.queue.add(k); },
-      delete: (p) => { for (const k of rec.servicesForPod(p)) ctl.queue.add(k); },
-    });
-  }
+  // Both controllers want the same Services for a pod event: find them once and queue them in both.
+  const podServicesChanged = (keys: string[]) => {
+    for (const k of keys) {
+      epController.queue.add(k);
+      sliceController.queue.add(k);
+    }
+  };
+  pods.on({
+    add: (p) => podServicesChanged(servicesSelecting(services, p)),
+    update: (o, p) => podServicesChanged(servicesToUpdateOnPodChange(services, o, p)),
+    delete: (p) => podServicesChanged(servicesSelecting(services, p)),
+  });
 
   const lifecycle = new NodeLifecycleController({
     client, nodes, leases, pods, recorder: createRecorder(client, 'node-controller', { log }), log,

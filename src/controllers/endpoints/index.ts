@@ -10,7 +10,7 @@ import type { Reconciler, Result } from '../../client/controller.ts';
 import { isDeepStrictEqual } from 'node:util';
 import { computeSubsets, countAddresses, truncateSubsets, MAX_CAPACITY, OVER_CAPACITY_ANNOTATION } from './subsets.ts';
 import { TriggerTimeTracker, TRIGGER_TIME_ANNOTATION } from './trigger-time.ts';
-import { isHeadless, rfc3339Nano, selectedPods, serviceSelector, servicesSelecting } from './podutil.ts';
+import { isHeadless, rfc3339Nano, selectedPods, serviceSelector } from './podutil.ts';
 
 const ENDPOINTS = RESOURCES.find((r) => r.group === '' && r.resource === 'endpoints')!;
 export const HEADLESS_LABEL = 'service.kubernetes.io/headless';
@@ -43,11 +43,6 @@ export class EndpointsController implements Reconciler {
 
   constructor(cfg: EndpointsControllerConfig) {
     this.cfg = cfg;
-  }
-
-  /** The Services a pod's add or delete concerns: those whose selector matches its labels. */
-  servicesForPod(pod: any): string[] {
-    return servicesSelecting(this.cfg.services, pod);
   }
 
   async reconcile(key: string): Promise<Result> {

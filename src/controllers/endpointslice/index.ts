@@ -8,7 +8,7 @@ import { RESOURCES } from '../../api/resources.ts';
 import type { Client } from '../../client/rest.ts';
 import type { Informer } from '../../client/informer.ts';
 import type { Reconciler, Result } from '../../client/controller.ts';
-import { addressTypesOf, findPort, hostnameFor, isHeadless, isPodReady, podIPsOf, rfc3339Nano, selectedPods, serviceSelector, servicesSelecting, shouldPodBeInEndpoints } from '../endpoints/podutil.ts';
+import { addressTypesOf, findPort, hostnameFor, isHeadless, isPodReady, podIPsOf, rfc3339Nano, selectedPods, serviceSelector, shouldPodBeInEndpoints } from '../endpoints/podutil.ts';
 import type { AddressType } from '../endpoints/podutil.ts';
 import { labelsForService } from '../endpoints/index.ts';
 import { TriggerTimeTracker, TRIGGER_TIME_ANNOTATION } from '../endpoints/trigger-time.ts';
@@ -105,11 +105,6 @@ export class EndpointSliceController implements Reconciler {
 
   constructor(cfg: EndpointSliceControllerConfig) {
     this.cfg = cfg;
-  }
-
-  /** The Services a pod's add or delete concerns: those whose selector matches its labels. */
-  servicesForPod(pod: any): string[] {
-    return servicesSelecting(this.cfg.services, pod);
   }
 
   private cacheIsStale(key: string, slices: any[]): boolean {
