@@ -33,8 +33,6 @@ export class DeploymentController implements Reconciler {
   readonly name = 'deployment';
   private readonly cfg: DeploymentControllerConfig;
   private readonly now: () => Date;
-  /** The resourceVersion a sync's own patch gave its Deployment (one worker per key, so per key is per sync). */
-  private readonly patchedVersions = new Map<string, string>();
 
   constructor(cfg: DeploymentControllerConfig) {
     this.cfg = cfg;
@@ -72,7 +70,6 @@ export class DeploymentController implements Reconciler {
   }
 
   async reconcile(key: string): Promise<Result> {
-    this.patchedVersions.delete(key);
     const d = this.cfg.deployments.get(key);
     if (!d || d.metadata.deletionTimestamp) return;
     const all = await this.ownedReplicaSets(d);
@@ -82,13 +79,15 @@ export class DeploymentController implements Reconciler {
     const { surge } = surgeAndUnavailable(d);
     const replicas = d.spec.replicas ?? 1;
     let progressingReason: string | undefined;
+    // The resourceVersion this sync's own revision patch gave the Deployment, if it made one.
+    let patchedVersion: string | undefined;
 
     if (!d.spec.paused) {
       if (!newRS) {
-        newRS = await this.createNewReplicaSet(d, old);
+        ({ rs: newRS, patchedVersion } = await this.createNewReplicaSet(d, old));
         progressingReason = 'NewReplicaSetCreated';
       } else {
-        await this.syncRevision(d, newRS, old);
+        patchedVersion = await this.syncRevision(d, newRS, old);
       }
     }
     const active = all.filter((rs) => replicasOf(rs) > 0);
@@ -105,8 +104,7 @@ export class DeploymentController implements Reconciler {
     const fresh = this.cfg.replicaSets.byIndex('namespace', d.metadata.namespace).filter((rs) => controllerRef(rs)?.uid === d.metadata.uid);
     const current = newRS ? fresh.find((rs) => rs.metadata.name === newRS!.metadata.name) ?? newRS : undefined;
     const status = computeStatus(d, fresh, current, this.now(), progressingReason);
-    const resourceVersion = this.patchedVersions.get(key) ?? d.metadata.resourceVersion;
-    this.patchedVersions.delete(key);
+    const resourceVersion = patchedVersion ?? d.metadata.resourceVersion;
     if (stableJson(status) !== stableJson(d.status ?? {})) {
       await this.cfg.client.update(DEPLOYMENTS, d.metadata.namespace, { ...d, metadata: { ...d.metadata, resourceVersion }, status }, { subresource: 'status' }).catch((err) => {
         if ((err as any)?.status?.code !== 404) throw err;
@@ -118,7 +116,7 @@ export class DeploymentController implements Reconciler {
     }
   }
 
-  private async createNewReplicaSet(d: any, old: any[]): Promise<any> {
+  private async createNewReplicaSet(d: any, old: any[]): Promise<{ rs: any; patchedVersion: string | undefined }> {
     const collision = d.status?.collisionCount ?? 0;
     const hash = templateHash(d.spec.template, collision);
     const template = structuredClone(d.spec.template);
@@ -143,8 +141,7 @@ export class DeploymentController implements Reconciler {
     try {
       const created = await this.cfg.client.create(REPLICASETS, d.metadata.namespace, rs);
       if (start > 0) this.cfg.recorder.event(d, 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${created.metadata.name} from 0 to ${start}`);
-      await this.setRevisionAnnotation(d, revision);
-      return created;
+      return { rs: created, patchedVersion: await this.setRevisionAnnotation(d, revision) };
     } catch (err) {
       if ((err as any)?.status?.reason === 'AlreadyExists') {
         // A ReplicaSet of that name with another template: bump collisionCount and try a new hash next sync.
@@ -163,22 +160,26 @@ export class DeploymentController implements Reconciler {
     return out;
   }
 
-  private async setRevisionAnnotation(d: any, revision: number): Promise<void> {
-    if (d.metadata.annotations?.[REVISION] === String(revision)) return;
+  /**
+   * Returns the patched Deployment's resourceVersion (undefined when there was
+   * nothing to patch): the status write of this sync must build on the patched
+   * object, as upstream's does, or it is a certain conflict.
+   */
+  private async setRevisionAnnotation(d: any, revision: number): Promise<string | undefined> {
+    if (d.metadata.annotations?.[REVISION] === String(revision)) return undefined;
     const patched = await this.cfg.client.patch(DEPLOYMENTS, d.metadata.namespace, d.metadata.name, { metadata: { annotations: { [REVISION]: String(revision) } } }, { type: 'merge' });
-    // The status write of this sync must build on the patched object, as upstream's does, or it is a certain conflict.
-    if (patched?.metadata?.resourceVersion) this.patchedVersions.set(`${d.metadata.namespace}/${d.metadata.name}`, patched.metadata.resourceVersion);
+    return patched?.metadata?.resourceVersion || undefined;
   }
 
   /** A rollback makes an old ReplicaSet new again: it takes the next revision. */
-  private async syncRevision(d: any, newRS: any, old: any[]): Promise<void> {
+  private async syncRevision(d: any, newRS: any, old: any[]): Promise<string | undefined> {
     const maxOld = Math.max(0, ...old.map(revisionOf));
     let revision = revisionOf(newRS);
     if (revision <= maxOld) {
       revision = maxOld + 1;
       await this.cfg.client.patch(REPLICASETS, newRS.metadata.namespace, newRS.metadata.name, { metadata: { annotations: { [REVISION]: String(revision) } } }, { type: 'merge' });
     }
-    await this.setRevisionAnnotation(d, revision);
+    return this.setRevisionAnnotation(d, revision);
   }
 
   private async scaleRS(d: any, rs: any, to: number): Promise<void> {
