@@ -11,6 +11,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { computeSubsets, countAddresses, truncateSubsets, MAX_CAPACITY, OVER_CAPACITY_ANNOTATION } from './subsets.ts';
 import { TriggerTimeTracker, TRIGGER_TIME_ANNOTATION } from './trigger-time.ts';
 import { isHeadless, rfc3339Nano, selectedPods, serviceSelector } from './podutil.ts';
+import { OwnWrites } from '../own-writes.ts';
 
 const ENDPOINTS = RESOURCES.find((r) => r.group === '' && r.resource === 'endpoints')!;
 export const HEADLESS_LABEL = 'service.kubernetes.io/headless';
@@ -39,7 +40,7 @@ export class EndpointsController implements Reconciler {
   private readonly cfg: EndpointsControllerConfig;
   private readonly triggers = new TriggerTimeTracker();
   /** Per Endpoints, the cached resourceVersion ('' for none) our last write started from, until the cache moves past it. */
-  private readonly written = new Map<string, { from: string; at: number }>();
+  private readonly written = new OwnWrites<string>(STALE_WAIT_MS);
 
   constructor(cfg: EndpointsControllerConfig) {
     this.cfg = cfg;
@@ -50,7 +51,7 @@ export class EndpointsController implements Reconciler {
     const svc = this.cfg.services.get(key);
     if (!svc) {
       this.triggers.forget(ns, name);
-      this.written.delete(key);
+      this.written.forget(key);
       // Endpoints carry no ownerReference, so the controller removes them itself.
       await this.cfg.client.delete(ENDPOINTS, ns, name).catch((err) => { if (code(err) !== 404) throw err; });
       return;
@@ -64,9 +65,7 @@ export class EndpointsController implements Reconciler {
 
     const current = this.cfg.endpoints.get(key);
     // Our last write has not reached the cache yet: writing from the older copy is a certain conflict.
-    const wrote = this.written.get(key);
-    if (wrote && (current?.metadata.resourceVersion ?? '') === wrote.from && Date.now() - wrote.at < STALE_WAIT_MS) return { requeueAfterMs: 100 };
-    this.written.delete(key);
+    if (this.written.pending(key, (from) => (current?.metadata.resourceVersion ?? '') !== from)) return { requeueAfterMs: 100 };
     const labels = labelsForService(svc);
     if (current && !current.metadata.deletionTimestamp) {
       const sameSubsets = isDeepStrictEqual(current.subsets ?? [], subsets);
@@ -89,7 +88,7 @@ export class EndpointsController implements Reconciler {
     try {
       if (current) await this.cfg.client.update(ENDPOINTS, ns, obj);
       else await this.cfg.client.create(ENDPOINTS, ns, obj);
-      this.written.set(key, { from: current?.metadata.resourceVersion ?? '', at: Date.now() });
+      this.written.wrote(key, current?.metadata.resourceVersion ?? '');
       this.triggers.synced(ns, name);
     } catch (err) {
       // 403 on create: the namespace is terminating, and nothing should be added to it.

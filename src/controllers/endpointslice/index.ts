@@ -13,6 +13,7 @@ import type { AddressType } from '../endpoints/podutil.ts';
 import { labelsForService } from '../endpoints/index.ts';
 import { TriggerTimeTracker, TRIGGER_TIME_ANNOTATION } from '../endpoints/trigger-time.ts';
 import { planSlices, portsKey } from './plan.ts';
+import { OwnWrites } from '../own-writes.ts';
 import type { DesiredGroup, Slice, SliceEndpoint, SlicePort } from './plan.ts';
 
 export const SLICES = RESOURCES.find((r) => r.group === 'discovery.k8s.io' && r.resource === 'endpointslices')!;
@@ -100,34 +101,33 @@ export class EndpointSliceController implements Reconciler {
   readonly name = 'endpointslice';
   private readonly cfg: EndpointSliceControllerConfig;
   private readonly triggers = new TriggerTimeTracker();
-  /** What our own writes should look like in the cache, so that a stale cache never causes duplicate slices. */
-  private readonly expected = new Map<string, { present: Map<string, bigint>; gone: Set<string>; at: number }>();
+  /**
+   * What our own writes should look like in the cache (slices written, at
+   * least at their resourceVersion, and slices deleted), so that a stale
+   * cache never causes duplicate slices. Someone else may have changed or
+   * removed our slices since; never wait on them for long.
+   */
+  private readonly expected = new OwnWrites<{ present: Map<string, bigint>; gone: Set<string> }>(10_000);
 
   constructor(cfg: EndpointSliceControllerConfig) {
     this.cfg = cfg;
   }
 
   private cacheIsStale(key: string, slices: any[]): boolean {
-    const exp = this.expected.get(key);
-    if (!exp) return false;
-    // Someone else may have changed or removed our slices since; never wait on them for long.
-    if (Date.now() - exp.at > 10_000) {
-      this.expected.delete(key);
-      return false;
-    }
-    const have = new Map(slices.map((s) => [s.metadata.name, s]));
-    for (const name of exp.gone) if (have.has(name)) return true;
-    for (const [name, rv] of exp.present) {
-      const s = have.get(name);
-      if (!s) return true;
-      try {
-        if (BigInt(s.metadata.resourceVersion) < rv) return true;
-      } catch {
-        // a non-numeric resourceVersion cannot be ordered; trust the cache
+    return this.expected.pending(key, (exp) => {
+      const have = new Map(slices.map((s) => [s.metadata.name, s]));
+      for (const name of exp.gone) if (have.has(name)) return false;
+      for (const [name, rv] of exp.present) {
+        const s = have.get(name);
+        if (!s) return false;
+        try {
+          if (BigInt(s.metadata.resourceVersion) < rv) return false;
+        } catch {
+          // a non-numeric resourceVersion cannot be ordered; trust the cache
+        }
       }
-    }
-    this.expected.delete(key);
-    return false;
+      return true;
+    });
   }
 
   async reconcile(key: string): Promise<Result> {
@@ -135,7 +135,7 @@ export class EndpointSliceController implements Reconciler {
     if (!svc) {
       // The slices carry an ownerReference: the garbage collector deletes them with the Service.
       this.triggers.forget(...(key.split('/') as [string, string]));
-      this.expected.delete(key);
+      this.expected.forget(key);
       return;
     }
     if (!serviceSelector(svc)) return; // slices of selector-less Services are written by their owners
@@ -170,8 +170,7 @@ export class EndpointSliceController implements Reconciler {
 
   private async apply(key: string, ns: string, plan: { create: Slice[]; update: Slice[]; delete: Slice[] }, trigger: Date | undefined): Promise<void> {
     if (!plan.create.length && !plan.update.length && !plan.delete.length) return;
-    const exp = { present: new Map<string, bigint>(), gone: new Set<string>(), at: Date.now() };
-    this.expected.set(key, exp);
+    const exp = this.expected.wrote(key, { present: new Map<string, bigint>(), gone: new Set<string>() });
     const stamp = (s: Slice): any => {
       const annotations = { ...(s.metadata.annotations ?? {}) };
       if (trigger) annotations[TRIGGER_TIME_ANNOTATION] = rfc3339Nano(trigger);
