@@ -210,14 +210,19 @@ async function main(): Promise<void> {
     podStartupMs: { n: startup.length, p50: pct(startup, 50), p90: pct(startup, 90), p99: pct(startup, 99) },
     // Controllers, scheduler and nodes together: pods Running per second from the first create to the last pod Running.
     podsRunningPerSecond: startup.length / Math.max(0.001, (lastRunningAt - firstCreateAt) / 1000),
-    processes: Object.fromEntries(Object.entries(samples).map(([k, xs]) => [k, {
-      maxRssMiB: Math.max(...xs.map((x) => x.rssMiB)), meanCpu: xs.reduce((a, x) => a + x.cpu, 0) / Math.max(1, xs.length),
-      // CPU (user + system) from the first create until every pod ran, per pod: comparable across runs whatever the wall clock did.
-      cpuMsPerPod: ((ticksAfter[k] ?? 0) - (ticksBefore[k] ?? 0)) * 10 / Math.max(1, startup.length),
-      idleCores: idleCores[k] ?? 0,
-      // The same, less the idle cost over the window.
-      netCpuMsPerPod: (((ticksAfter[k] ?? 0) - (ticksBefore[k] ?? 0)) * 10 - (idleCores[k] ?? 0) * windowS * 1000) / Math.max(1, startup.length),
-    }])),
+    processes: Object.fromEntries(Object.entries(samples).map(([k, xs]) => {
+      // CPU ms (user + system; a tick is 10 ms) from the first create until every pod ran.
+      const cpuMs = ((ticksAfter[k] ?? 0) - (ticksBefore[k] ?? 0)) * 10;
+      const pods = Math.max(1, startup.length);
+      return [k, {
+        maxRssMiB: Math.max(...xs.map((x) => x.rssMiB)), meanCpu: xs.reduce((a, x) => a + x.cpu, 0) / Math.max(1, xs.length),
+        // Per pod: comparable across runs whatever the wall clock did.
+        cpuMsPerPod: cpuMs / pods,
+        idleCores: idleCores[k] ?? 0,
+        // The same, less the idle cost over the window.
+        netCpuMsPerPod: (cpuMs - (idleCores[k] ?? 0) * windowS * 1000) / pods,
+      }];
+    })),
     // Client-side API requests (and watch events received) per pod Running, by component, verb and resource.
     requestsPerPod: perPod(countsBefore, countsAfter, Math.max(1, startup.length)),
   };
