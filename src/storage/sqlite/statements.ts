@@ -27,8 +27,10 @@ export const NO_BOUND: Bound = new Uint8Array(0);
 export function prepare(db: DatabaseSync) {
   const s = (sql: string): StatementSync => db.prepare(sql);
   return {
+    // old_value is copied from the previous row here, in the writer thread,
+    // when the row leaves it null: the event loop neither reads nor sends it.
     insert: s(`INSERT INTO kine (id, name, created, deleted, create_revision, prev_revision, lease, expires_at, value, old_value)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, COALESCE(?10, (SELECT value FROM kine WHERE id = ?6)))`),
     valueById: s('SELECT value FROM kine WHERE id = ?'),
     getAt: s('SELECT id, create_revision, deleted, value FROM kine WHERE name = ? AND id <= ? ORDER BY id DESC LIMIT 1'),
     // Walks the (name, id) index in name order and stops at the limit, so a page costs its size.

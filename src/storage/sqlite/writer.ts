@@ -187,14 +187,14 @@ export class Writer {
       return kv;
     }
     if (!cur) throw new StorageError('KeyNotFound', `key ${key} not found`, { key });
-    const prevKv: KeyValue = { key, value: b.values.get(cur.mod) ?? this.valueAt(cur.mod), createRevision: cur.create, modRevision: cur.mod };
+    const prevKv = this.previous(key, cur, b);
     if (op.expected !== undefined && op.expected !== cur.mod) {
       throw new StorageError('Conflict', `key ${key} was modified: expected revision ${op.expected}, current ${cur.mod}`, { key, current: prevKv });
     }
     const rev = b.rev + 1;
     if (op.kind === 'update') {
       const expiresAt = this.expiry(op.ttl);
-      b.rows.push([rev, key, 0, 0, cur.create, cur.mod, Math.ceil(op.ttl ?? 0), expiresAt || null, op.value, prevKv.value]);
+      b.rows.push([rev, key, 0, 0, cur.create, cur.mod, Math.ceil(op.ttl ?? 0), expiresAt || null, op.value, null]);
       b.values.set(rev, op.value);
       b.rev = rev;
       b.overlay.set(key, { create: cur.create, mod: rev, expiresAt });
@@ -202,11 +202,28 @@ export class Writer {
       b.events.push({ type: 'update', revision: rev, kv, prevKv });
       return kv;
     }
-    b.rows.push([rev, key, 0, 1, cur.create, cur.mod, 0, null, null, prevKv.value]);
+    b.rows.push([rev, key, 0, 1, cur.create, cur.mod, 0, null, null, null]);
     b.rev = rev;
     b.overlay.set(key, null);
     b.events.push({ type: 'delete', revision: rev, key, prevKv });
     return { prevKv, revision: rev };
+  }
+
+  /**
+   * The key's current value as a KeyValue whose value is read only when
+   * asked for: watchers mostly hold the previous object already, and the
+   * stored row gets it from the database itself (see statements.insert).
+   */
+  private previous(key: string, cur: Entry, b: Batch): KeyValue {
+    const values = b.values;
+    const read = () => values.get(cur.mod) ?? this.valueAt(cur.mod);
+    let value: string | undefined;
+    return {
+      key, createRevision: cur.create, modRevision: cur.mod,
+      get value() {
+        return (value ??= read());
+      },
+    };
   }
 
   private expiry(ttl: number | undefined): number {
