@@ -137,7 +137,6 @@ export class Cache implements Snapshot {
         info.images.set(name, st);
       }
     }
-    info.imageCount = info.images.size;
   }
 
   addNode(node: any): void {

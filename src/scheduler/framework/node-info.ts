@@ -34,8 +34,6 @@ export class NodeInfo {
   /** "ip/protocol/port" of host ports in use. */
   usedPorts = new Map<string, number>();
   images = new Map<string, ImageState>();
-  /** images.size, here for ImageLocality's Score (most nodes report none; see the copied counters below). */
-  imageCount = 0;
   generation = 0;
   /** spec.unschedulable, read once per Node update (Filter reads it for every node). */
   unschedulable = false;
@@ -137,7 +135,6 @@ export class NodeInfo {
     c.allocatable = this.allocatable;
     if (this.usedPorts.size) c.usedPorts = new Map(this.usedPorts);
     c.images = this.images;
-    c.imageCount = this.imageCount;
     c.generation = this.generation;
     c.allocMilliCPU = this.allocMilliCPU;
     c.allocMemory = this.allocMemory;

@@ -50,7 +50,7 @@ export function imageLocality(_args: unknown, handle: Handle): Plugin {
         max = MAX_CONTAINER_THRESHOLD * images.length;
         noImages = scale(0);
       }
-      if (node.imageCount === 0) return noImages;
+      if (node.images.size === 0) return noImages;
       let sum = 0;
       for (const name of images) {
         const st = node.images.get(name);
