@@ -106,5 +106,13 @@ describe('Score plugins', () => {
     const [a, b] = run(imageLocality({}, handle), p, [cache.get('a')!, cache.get('b')!]);
     // 600MB spread over 1 of 2 nodes = 300MB; (300 - 23) * 100 / (1000 - 23) = 28
     assert.deepEqual([a, b], [28, 0]);
+    // Score alone (a profile without its PreScore) fills the cycle's state on the first node.
+    const plugin = imageLocality({}, handle);
+    const state = new CycleState();
+    const pi = newPodInfo(p);
+    assert.deepEqual([plugin.score!(state, pi, cache.get('a')!), plugin.score!(state, pi, cache.get('b')!)], [28, 0]);
+    // A later cycle sees the cluster as it is then: 600MB over 1 of 3 nodes = 200MB; (200 - 23) * 100 / 977 = 18
+    cache.addNode(node('c'));
+    assert.deepEqual(run(plugin, p, [cache.get('a')!]), [18]);
   });
 });

@@ -1,12 +1,15 @@
 // ImageLocality: favours nodes that already hold the pod's images, scaled
 // by how widely each image is spread (so one node does not attract all).
 import type { Handle, Plugin } from '../../framework/types.ts';
+import type { CycleState, StateData } from '../../framework/cycle-state.ts';
+import type { PodInfo } from '../../framework/pod-info.ts';
 import { MAX_NODE_SCORE } from '../../framework/types.ts';
 
 export const NAME = 'ImageLocality';
 const MB = 1024 * 1024;
 const MIN_THRESHOLD = 23 * MB;
 const MAX_CONTAINER_THRESHOLD = 1000 * MB;
+const SCORE_KEY = `PreScore${NAME}`;
 
 export function normalizedImageName(name: string): string {
   return name.lastIndexOf(':') <= name.lastIndexOf('/') ? `${name}:latest` : name;
@@ -24,39 +27,53 @@ function imagesOf(pod: any): string[] {
   return names;
 }
 
+/** What depends only on the pod and the cluster size, worked out once per cycle in PreScore. */
+class ScoreState implements StateData {
+  images: string[];
+  total: number;
+  max: number;
+  noImages: number;
+  constructor(images: string[], total: number) {
+    this.images = images;
+    this.total = total;
+    this.max = MAX_CONTAINER_THRESHOLD * images.length;
+    this.noImages = this.scale(0);
+  }
+
+  scale(sum: number): number {
+    const clamped = Math.min(Math.max(sum, MIN_THRESHOLD), this.max);
+    return this.max === MIN_THRESHOLD ? 0 : Math.trunc((MAX_NODE_SCORE * (clamped - MIN_THRESHOLD)) / (this.max - MIN_THRESHOLD));
+  }
+
+  // Read-only once written: a copy may share it.
+  clone(): ScoreState {
+    return this;
+  }
+}
+
 export function imageLocality(_args: unknown, handle: Handle): Plugin {
-  // Score runs for every feasible node of one cycle in a row: what depends
-  // only on the pod and the cluster size is worked out once, on its first node.
-  let lastCycle: object | null = null;
-  let lastPod: object | null = null;
-  let images: string[] = [];
-  let total = 0;
-  let max = 0;
-  const scale = (sum: number) => {
-    const clamped = Math.min(Math.max(sum, MIN_THRESHOLD), max);
-    return max === MIN_THRESHOLD ? 0 : Math.trunc((MAX_NODE_SCORE * (clamped - MIN_THRESHOLD)) / (max - MIN_THRESHOLD));
+  const prepare = (state: CycleState, pod: PodInfo) => {
+    const s = new ScoreState(imagesOf(pod.pod), handle.snapshot.nodes().length);
+    state.write(SCORE_KEY, s);
+    return s;
   };
-  let noImages = 0;
   return {
     name: NAME,
     events: () => [{ resource: 'Node', actions: ['Add', 'Update'] }],
+    preScore(state, pod) {
+      prepare(state, pod);
+      return null;
+    },
     score(state, pod, node) {
-      // Keyed by the cycle too: a pod retried later may see another node count.
-      if (state !== lastCycle || pod.pod !== lastPod) {
-        lastCycle = state;
-        lastPod = pod.pod;
-        images = imagesOf(pod.pod);
-        total = handle.snapshot.nodes().length;
-        max = MAX_CONTAINER_THRESHOLD * images.length;
-        noImages = scale(0);
-      }
-      if (node.images.size === 0) return noImages;
+      // A profile may enable Score without PreScore: then the first node fills the state.
+      const s = state.read<ScoreState>(SCORE_KEY) ?? prepare(state, pod);
+      if (node.images.size === 0) return s.noImages;
       let sum = 0;
-      for (const name of images) {
+      for (const name of s.images) {
         const st = node.images.get(name);
-        if (st && total > 0) sum += Math.trunc(st.size * (st.numNodes / total));
+        if (st && s.total > 0) sum += Math.trunc(st.size * (st.numNodes / s.total));
       }
-      return scale(sum);
+      return s.scale(sum);
     },
   };
 }
