@@ -4,7 +4,7 @@
 import { NodeInfo } from '../framework/node-info.ts';
 import type { ImageState } from '../framework/node-info.ts';
 import type { PodInfo } from '../framework/pod-info.ts';
-import { newPodInfo, podPriority, sameSchedulingShape } from '../framework/pod-info.ts';
+import { newPodInfo, podPriority, sameRecord, sameSchedulingShape } from '../framework/pod-info.ts';
 import type { Snapshot } from '../framework/types.ts';
 import type { LabelSelector } from '../framework/selectors.ts';
 import { PodIndex } from './pod-index.ts';
@@ -19,13 +19,6 @@ interface PodState {
 
 const ZONE = 'topology.kubernetes.io/zone';
 const REGION = 'topology.kubernetes.io/region';
-
-function sameLabels(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
-  const ka = Object.keys(a ?? {});
-  if (ka.length !== Object.keys(b ?? {}).length) return false;
-  for (const k of ka) if (a![k] !== b?.[k]) return false;
-  return true;
-}
 
 export class Cache implements Snapshot {
   private readonly infos = new Map<string, NodeInfo>();
@@ -143,7 +136,7 @@ export class Cache implements Snapshot {
     const info = this.info(node.metadata.name);
     const old = info.node;
     const zoneChanged = !old || old.metadata?.labels?.[ZONE] !== node.metadata?.labels?.[ZONE] || old.metadata?.labels?.[REGION] !== node.metadata?.labels?.[REGION];
-    if (!old || !sameLabels(old.metadata?.labels, node.metadata?.labels)) this.topo = new Map();
+    if (!old || !sameRecord(old.metadata?.labels, node.metadata?.labels)) this.topo = new Map();
     info.setNode(node);
     if (!old || JSON.stringify(old.status?.images) !== JSON.stringify(node.status?.images)) this.setImages(info, node);
     if (zoneChanged) this.dirty();

@@ -98,7 +98,8 @@ export function hasAffinity(pi: PodInfo): boolean {
   return pi.requiredAffinity.length + pi.requiredAntiAffinity.length + pi.preferredAffinity.length + pi.preferredAntiAffinity.length > 0;
 }
 
-function sameRecord(a: Record<string, unknown> | undefined, b: Record<string, unknown> | undefined): boolean {
+/** Same keys with identical values; absent and {} are the same. No key arrays: it runs for every pod and node update. */
+export function sameRecord(a: Record<string, unknown> | undefined, b: Record<string, unknown> | undefined): boolean {
   if (a === b) return true;
   let n = 0;
   for (const k in a) {
