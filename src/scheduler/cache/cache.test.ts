@@ -33,6 +33,23 @@ describe('sameSchedulingShape', () => {
       assert.equal(sameSchedulingShape(base, b), want);
     });
   }
+  // Host ports and affinity are compared field by field, not by reference.
+  const withTerms = pod('q', { nodeName: 'n1' });
+  withTerms.spec.containers[0].ports = [{ containerPort: 80, hostPort: 80, protocol: 'TCP' }];
+  withTerms.spec.affinity = { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'k', labelSelector: { matchLabels: { app: 'a' } } }] } };
+  const termCases: [string, (p: any) => void, boolean][] = [
+    ['the same host ports and affinity in new objects', () => {}, true],
+    ['a host port moved', (p) => { p.spec.containers[0].ports[0].hostPort = 81; }, false],
+    ['an affinity selector changed', (p) => { p.spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].labelSelector.matchLabels.app = 'b'; }, false],
+    ['an affinity term added', (p) => { p.spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution.push({ topologyKey: 'z' }); }, false],
+  ];
+  for (const [name, change, want] of termCases) {
+    it(name, () => {
+      const b = clone(withTerms);
+      change(b);
+      assert.equal(sameSchedulingShape(withTerms, b), want);
+    });
+  }
 });
 
 describe('Cache: updates of bound pods', () => {

@@ -1,5 +1,6 @@
 // A pod with what the scheduler needs precomputed once: requests, host
 // ports and parsed (anti-)affinity terms.
+import { deepEqual } from '../../api/core/v1/checks.ts';
 import type { Resource } from './resources.ts';
 import { podRequests } from './resources.ts';
 import type { LabelSelector, Requirement } from './selectors.ts';
@@ -110,15 +111,13 @@ export function sameRecord(a: Record<string, unknown> | undefined, b: Record<str
   return n === 0;
 }
 
-const json = (x: unknown) => (x === undefined ? '' : JSON.stringify(x));
-
 function sameContainers(a: any[] | undefined, b: any[] | undefined): boolean {
   if ((a?.length ?? 0) !== (b?.length ?? 0)) return false;
   for (let i = 0; i < (a?.length ?? 0); i++) {
     const x = a![i];
     const y = b![i];
     if (x.restartPolicy !== y.restartPolicy || !sameRecord(x.resources?.requests, y.resources?.requests)) return false;
-    if ((x.ports || y.ports) && json(x.ports) !== json(y.ports)) return false;
+    if ((x.ports || y.ports) && !deepEqual(x.ports, y.ports)) return false;
   }
   return true;
 }
@@ -138,5 +137,5 @@ export function sameSchedulingShape(a: any, b: any): boolean {
   return ma.uid === mb.uid && ma.name === mb.name && ma.namespace === mb.namespace && sameRecord(ma.labels, mb.labels)
     && sa.priority === sb.priority && sa.nodeName === sb.nodeName && sameRecord(sa.overhead, sb.overhead)
     && sameContainers(sa.containers, sb.containers) && sameContainers(sa.initContainers, sb.initContainers)
-    && ((!sa.affinity && !sb.affinity) || json(sa.affinity) === json(sb.affinity));
+    && ((!sa.affinity && !sb.affinity) || deepEqual(sa.affinity, sb.affinity));
 }
