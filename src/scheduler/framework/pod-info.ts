@@ -28,6 +28,8 @@ export interface PodInfo {
   key: string;
   uid: string;
   requests: Resource;
+  /** requests names no extended (scalar) resource: NodeResourcesFit's Filter takes its fast path for every node. */
+  standardOnly: boolean;
   nonZero: Resource;
   ports: HostPort[];
   requiredAffinity: AffinityTerm[];
@@ -72,16 +74,23 @@ function hostPorts(pod: any): HostPort[] {
   return out;
 }
 
+function hasScalar(r: Resource): boolean {
+  for (const _ in r.scalar) return true;
+  return false;
+}
+
 export function newPodInfo(pod: any): PodInfo {
   const aff = pod.spec?.affinity ?? {};
   const req = (a: any) => (a?.requiredDuringSchedulingIgnoredDuringExecution ?? []).map((t: any) => toTerm(pod, t));
   const pref = (a: any) => (a?.preferredDuringSchedulingIgnoredDuringExecution ?? [])
     .map((w: any) => ({ ...toTerm(pod, w.podAffinityTerm ?? {}), weight: w.weight ?? 0 }));
+  const requests = podRequests(pod);
   return {
     pod,
     key: `${pod.metadata?.namespace ?? 'default'}/${pod.metadata?.name}`,
     uid: pod.metadata?.uid ?? `${pod.metadata?.namespace}/${pod.metadata?.name}`,
-    requests: podRequests(pod),
+    requests,
+    standardOnly: !hasScalar(requests),
     nonZero: podRequests(pod, true),
     ports: hostPorts(pod),
     requiredAffinity: req(aff.podAffinity),

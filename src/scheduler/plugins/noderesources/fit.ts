@@ -59,11 +59,6 @@ function shortfall(pod: PodInfo, node: NodeInfo): number {
   return bits;
 }
 
-function hasScalar(r: { scalar: Record<string, number> }): boolean {
-  for (const _ in r.scalar) return true;
-  return false;
-}
-
 export function nodeResourcesFit(args: FitArgs = {}): Plugin {
   const ignoredNames = new Set(args.ignoredResources ?? []);
   const ignoredGroups = new Set(args.ignoredResourceGroups ?? []);
@@ -83,8 +78,6 @@ export function nodeResourcesFit(args: FitArgs = {}): Plugin {
     default: throw new Error(`NodeResourcesFit: scoring strategy "${strategy.type}" is not supported`);
   }
   const fast = scorer === leastAllocated && isDefaultResources(resources);
-  let lastRequests: object | null = null;
-  let lastStandard = false;
   const statuses = new Map<string, Status>();
   const byBits: Status[] = [];
   const req = new Array<number>(resources.length).fill(0);
@@ -93,12 +86,7 @@ export function nodeResourcesFit(args: FitArgs = {}): Plugin {
     name: NAME,
     events: () => [{ resource: 'Pod', actions: ['Delete', 'Update'] }, { resource: 'Node', actions: ['Add', 'Update'] }],
     filter(_state, pod, node) {
-      // Filter runs for node after node with the same pod: ask once per pod whether it wants extended resources.
-      if (pod.requests !== lastRequests) {
-        lastRequests = pod.requests;
-        lastStandard = !hasScalar(pod.requests);
-      }
-      if (lastStandard) {
+      if (pod.standardOnly) {
         const bits = shortfall(pod, node);
         if (bits === 0) return null;
         return (byBits[bits] ??= unschedulable(...STANDARD_REASONS.filter((_, i) => bits & (1 << i))));
