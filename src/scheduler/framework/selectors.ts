@@ -100,18 +100,21 @@ export function tolerates(t: Toleration, taint: Taint): boolean {
   return (t.value ?? '') === (taint.value ?? '');
 }
 
+/** Whether any of the tolerations covers the taint. */
+export function isTolerated(tolerations: Toleration[] | undefined, taint: Taint): boolean {
+  if (tolerations) {
+    for (let j = 0; j < tolerations.length; j++) if (tolerates(tolerations[j], taint)) return true;
+  }
+  return false;
+}
+
 /** The first taint (among those passing the filter) no toleration covers. */
 export function findUntoleratedTaint(taints: Taint[] | undefined | null, tolerations: Toleration[] | undefined, include: (t: Taint) => boolean): Taint | undefined {
   if (!taints) return undefined;
-  // Index loops, no closures: TaintToleration's Filter calls this for every tainted node it visits.
+  // Index loops, no closures: TaintToleration's Filter and Score call these for every tainted node they visit.
   for (let i = 0; i < taints.length; i++) {
     const taint = taints[i];
-    if (!include(taint)) continue;
-    let tolerated = false;
-    if (tolerations) {
-      for (let j = 0; j < tolerations.length && !tolerated; j++) tolerated = tolerates(tolerations[j], taint);
-    }
-    if (!tolerated) return taint;
+    if (include(taint) && !isTolerated(tolerations, taint)) return taint;
   }
   return undefined;
 }

@@ -4,7 +4,7 @@
 import type { Plugin } from '../../framework/types.ts';
 import { unresolvable } from '../../framework/status.ts';
 import type { Taint, Toleration } from '../../framework/selectors.ts';
-import { findUntoleratedTaint, tolerates } from '../../framework/selectors.ts';
+import { findUntoleratedTaint, isTolerated } from '../../framework/selectors.ts';
 import { defaultNormalizeScores } from '../../framework/helpers.ts';
 
 export const NAME = 'TaintToleration';
@@ -30,13 +30,10 @@ export function taintToleration(): Plugin {
       if (taints === null) return 0;
       const tols: Toleration[] | undefined = pod.pod.spec?.tolerations;
       let n = 0;
+      // Only tolerations for PreferNoSchedule (or any effect) count, as upstream's
+      // getAllTolerationPreferNoSchedule: tolerates() already refuses another effect.
       for (let i = 0; i < taints.length; i++) {
-        const taint = taints[i];
-        if (taint.effect !== 'PreferNoSchedule') continue;
-        let tolerated = false;
-        // Only tolerations for PreferNoSchedule (or any effect) count, as upstream's getAllTolerationPreferNoSchedule.
-        if (tols) for (let j = 0; j < tols.length && !tolerated; j++) tolerated = (!tols[j].effect || tols[j].effect === 'PreferNoSchedule') && tolerates(tols[j], taint);
-        if (!tolerated) n++;
+        if (taints[i].effect === 'PreferNoSchedule' && !isTolerated(tols, taints[i])) n++;
       }
       return n;
     },
