@@ -2,7 +2,7 @@
 // tolerate the node.kubernetes.io/unschedulable:NoSchedule taint.
 import type { Plugin } from '../../framework/types.ts';
 import { unresolvable } from '../../framework/status.ts';
-import { tolerates } from '../../framework/selectors.ts';
+import { isTolerated } from '../../framework/selectors.ts';
 
 export const NAME = 'NodeUnschedulable';
 export const ERR_REASON_UNSCHEDULABLE = 'node(s) were unschedulable';
@@ -16,8 +16,7 @@ export function nodeUnschedulable(): Plugin {
     filter(_state, pod, node) {
       if (!node.node) return unresolvable(ERR_REASON_UNKNOWN);
       if (!node.unschedulable) return null;
-      const ok = (pod.pod.spec?.tolerations ?? []).some((t: any) => tolerates(t, TAINT));
-      return ok ? null : unresolvable(ERR_REASON_UNSCHEDULABLE);
+      return isTolerated(pod.pod.spec?.tolerations, TAINT) ? null : unresolvable(ERR_REASON_UNSCHEDULABLE);
     },
   };
 }
